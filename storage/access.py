@@ -1,0 +1,27 @@
+"""Read-only views of the store for the command line, each in its own session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from storage import migrate, queries
+from storage.session import session_scope
+
+
+def export_records(url: str, all_versions: bool = False) -> Iterator[dict[str, Any]]:
+    migrate.upgrade(url)
+    with session_scope(url) as session:
+        yield from queries.export_records(session, all_versions)
+
+
+def history(url: str, key: str) -> list[dict[str, Any]]:
+    migrate.upgrade(url)
+    with session_scope(url) as session:
+        return queries.history(session, key)
+
+
+def version_of(url: str, key: str, version: int | None = None) -> dict[str, Any] | None:
+    migrate.upgrade(url)
+    with session_scope(url) as session:
+        return queries.version_of(session, key, version)

@@ -1,0 +1,85 @@
+"""Stage 1: find the files under the source root and decide which ones need reading.
+
+A file is read again only when its size or mtime differs from the stored fingerprint
+(or with `force`); the sha256 that settles whether its bytes really changed is taken by
+the extract stage, which reads the bytes anyway, so no file is read twice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from storage import queries
+from storage.session import session_scope
+from tasks.document import Document
+
+DEFAULT_EXTENSIONS = frozenset({".txt", ".text", ".html", ".htm"})
+
+
+@dataclass
+class Discovery:
+    """What one scan of the source folder found."""
+
+    documents: list[Document] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    seen: int = 0
+    unchanged: int = 0
+
+
+def walk(source: Path, extensions: frozenset[str] = DEFAULT_EXTENSIONS) -> Iterator[Document]:
+    """Files below `source` in a stable order, hidden files and folders skipped.
+
+    Symlinked folders are not descended (they may loop or leave the root); a symlinked
+    file is kept, and a broken one yields a document the extract stage will reject.
+    """
+    pending = [source]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name, reverse=True)
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(Path(entry.path))
+                continue
+            if os.path.splitext(entry.name)[1].lower() not in extensions:
+                continue
+            key = Path(entry.path).relative_to(source).as_posix()
+            try:
+                stat = entry.stat()
+                yield Document(key=key, path=entry.path, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+            except OSError:
+                yield Document(key=key, path=entry.path)
+
+
+def discover(
+    source: Path, db_url: str, force: bool = False, extensions: frozenset[str] = DEFAULT_EXTENSIONS
+) -> Discovery:
+    """Scan `source` against the store's fingerprints."""
+    if not source.is_dir():
+        raise NotADirectoryError(f"source folder {source} does not exist or is not a folder")
+    found = list(walk(source, extensions))
+    result = Discovery(seen=len(found))
+    with session_scope(db_url) as session:
+        stored = queries.fingerprints(session, [d.key for d in found])
+        seen_keys = {d.key for d in found}
+        result.deleted = sorted(k for k in queries.live_keys(session) if k not in seen_keys)
+    for doc in found:
+        previous = stored.get(doc.key)
+        if previous and not force and (previous.size, previous.mtime_ns) == (doc.size, doc.mtime_ns):
+            result.unchanged += 1
+            continue
+        if previous and not force:
+            doc.previous_sha256 = previous.file_sha256
+        result.documents.append(doc)
+    return result
+
+
+discover_task = task(name="discover", cache_policy=NO_CACHE, persist_result=False)(discover)

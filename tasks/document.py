@@ -1,0 +1,89 @@
+"""The one record that flows through every stage, and the per-stage counts it produces."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Status = Literal["active", "deleted", "rejected"]
+
+
+@dataclass
+class Document:
+    """A file on its way from the source folder to the store.
+
+    Stages fill fields in order; a stage that cannot handle a document sets `error`
+    (and the status `rejected`), and later stages leave such a document alone so that
+    it still reaches the store with its reason.
+    """
+
+    key: str
+    path: str
+    size: int = 0
+    mtime_ns: int = 0
+    file_sha256: str | None = None
+    previous_sha256: str | None = None
+    status: Status = "active"
+    error: str | None = None
+    format: str | None = None
+    encoding: str | None = None
+    title: str | None = None
+    published: str | None = None
+    author: str | None = None
+    canonical_url: str | None = None
+    language_hint: str | None = None
+    text: str = ""
+    content_hash: str | None = None
+    language: str = "und"
+    language_score: float = 0.0
+    languages: list[dict[str, float | str]] = field(default_factory=list)
+    duplicate_of: str | None = None
+    near_duplicate_of: str | None = None
+    similarity: float | None = None
+    unchanged: bool = False
+
+    @property
+    def pending(self) -> bool:
+        """Whether later content stages still have work to do on this document."""
+        return self.status == "active" and not self.unchanged
+
+    def reject(self, reason: str) -> None:
+        """Mark the document as rejected; it is still stored, with its reason."""
+        self.status = "rejected"
+        self.error = reason
+        self.text = ""
+        self.content_hash = None
+
+    def metadata(self) -> dict[str, str | None]:
+        """Fields that describe the source file rather than its content."""
+        return {
+            "format": self.format,
+            "encoding": self.encoding,
+            "author": self.author,
+            "canonical_url": self.canonical_url,
+            "language_hint": self.language_hint,
+        }
+
+    def record_hash(self) -> str:
+        """Hash of everything a stored version holds, so an unchanged re-ingest writes nothing."""
+        payload = {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in {"path", "size", "mtime_ns", "file_sha256", "previous_sha256", "unchanged"}
+        }
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Batch:
+    """A slice of documents plus the counts each stage added while processing it."""
+
+    documents: list[Document]
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def pending(self) -> list[Document]:
+        return [d for d in self.documents if d.pending]
