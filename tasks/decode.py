@@ -1,4 +1,4 @@
-"""Bytes to str for text files."""
+"""Bytes to str for text and HTML files."""
 
 from __future__ import annotations
 
@@ -19,3 +19,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise UndecodableError(
             f"not valid UTF-8: byte 0x{data[error.start]:02x} at offset {error.start}"
         ) from None
+
+
+def decode_html(data: bytes) -> tuple[str, str]:
+    """Decode an HTML page; returns the markup and the encoding used."""
+    return decode_text(data)

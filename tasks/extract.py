@@ -9,7 +9,7 @@ from collections import Counter
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.decode import UndecodableError, decode_text
+from tasks.decode import UndecodableError, decode_html, decode_text
 from tasks.document import Batch, Document
 from tasks.html_text import extract_html
 from tasks.plain_text import split_date_header
@@ -44,12 +44,14 @@ def read_bytes(doc: Document, max_bytes: int) -> bytes:
 
 def _parse(doc: Document, data: bytes) -> None:
     if os.path.splitext(doc.key)[1].lower() in HTML_EXTENSIONS:
-        parts = extract_html(data)
-        doc.format, doc.text, doc.title = "html", parts.text, parts.title
+        markup, doc.encoding = decode_html(data)
+        page = extract_html(markup)
+        doc.format, doc.text, doc.title, doc.published = "html", page.text, page.title, page.published
+        doc.author, doc.canonical_url, doc.language_hint = page.author, page.canonical_url, page.language_hint
         return
     text, doc.encoding = decode_text(data)
-    header = split_date_header(text)
-    doc.format, doc.text, doc.published = "text", header.text, header.published
+    parts = split_date_header(text)
+    doc.format, doc.text, doc.title, doc.published = "text", parts.text, parts.title, parts.published
 
 
 def extract(batch: Batch, max_bytes: int = DEFAULT_MAX_BYTES) -> Batch:

@@ -13,9 +13,13 @@ _NOT_TEXT = ("script", "style", "noscript", "template")
 class HtmlParts:
     text: str
     title: str | None = None
+    published: str | None = None
+    author: str | None = None
+    canonical_url: str | None = None
+    language_hint: str | None = None
 
 
-def extract_html(markup: bytes) -> HtmlParts:
+def extract_html(markup: str) -> HtmlParts:
     """Visible text of a page, one block per line, and its `<title>`."""
     soup = BeautifulSoup(markup, "lxml")
     for element in soup.find_all(_NOT_TEXT):

@@ -13,6 +13,7 @@ _DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?")
 class TextParts:
     text: str
     published: str | None = None
+    title: str | None = None
 
 
 def split_date_header(text: str) -> TextParts:
