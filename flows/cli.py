@@ -25,10 +25,15 @@ def _quiet_prefect(verbose: bool) -> None:
 
 def _ingest(args: argparse.Namespace) -> int:
     _quiet_prefect(args.verbose)
-    from flows.ingest import ingest
     from flows.report import format_summary
+    from flows.runners import ingest_flow
 
-    state = ingest(source=args.source, db=args.db, force=args.force, batch_size=args.batch_size, return_state=True)
+    workers = args.workers or (2 if args.dask_address else 1)
+    flow = ingest_flow(workers, args.dask_address)
+    state = flow(
+        source=args.source, db=args.db, force=args.force, batch_size=args.batch_size, workers=workers,
+        return_state=True,
+    )
     if state.is_failed() or state.is_crashed():
         print(f"seedflow ingest failed: {_reason(state)}", file=sys.stderr)
         return 1
@@ -83,6 +88,21 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database(args: argparse.Namespace) -> int:
+    from storage import migrate
+    from storage.session import display_url
+
+    url = _store_url(args)
+    if args.action == "upgrade":
+        before = migrate.current(url)
+        migrate.upgrade(url)
+        print(f"{display_url(url)}: {before or 'empty'} -> {migrate.current(url)}")
+    else:
+        current, head = migrate.current(url), migrate.head()
+        print(f"{display_url(url)}: {current or 'empty'} (head {head}{', up to date' if current == head else ''})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="seedflow", description="Scheduled document ingestion on Prefect.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -93,6 +113,8 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--db", help=db_help)
     ingest.add_argument("--force", action="store_true", help="re-read every file, even unchanged ones")
     ingest.add_argument("--batch-size", type=int, default=250, help="documents per task run (default 250)")
+    ingest.add_argument("--workers", type=int, help="processes for the CPU-bound stages (default 1)")
+    ingest.add_argument("--dask-address", help="run the CPU-bound stages on this Dask scheduler (tcp://HOST:PORT)")
     ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs on the console")
     ingest.set_defaults(handler=_ingest)
 
@@ -111,6 +133,11 @@ def parser() -> argparse.ArgumentParser:
     history.add_argument("key", help="path relative to the source root")
     history.add_argument("--db", help=db_help)
     history.set_defaults(handler=_history)
+
+    database = commands.add_parser("db", help="inspect or upgrade the store's schema")
+    database.add_argument("action", choices=["upgrade", "current"])
+    database.add_argument("--db", help=db_help)
+    database.set_defaults(handler=_database)
     return top
 
 

@@ -42,16 +42,35 @@ def _batches(documents: list[Document], size: int) -> Iterator[list[Document]]:
         yield [documents.pop() for _ in range(min(size, len(documents)))]
 
 
+def _waves(numbered: Iterator[tuple[int, list[Document]]], size: int) -> Iterator[list[tuple[int, Batch]]]:
+    """Group numbered batches so that `size` of them go through the CPU-bound stages at once."""
+    wave: list[tuple[int, Batch]] = []
+    for number, documents in numbered:
+        wave.append((number, Batch(documents)))
+        if len(wave) == size:
+            yield wave
+            wave = []
+    if wave:
+        yield wave
+
+
 @flow(name="ingest", flow_run_name=_run_name, persist_result=False)
 def ingest(
     source: str | None = None,
     db: str | None = None,
     force: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int = 1,
     retries: int = 2,
     retry_delay_seconds: float = 2.0,
 ) -> dict[str, Any]:
-    """Ingest the source folder once and return the run report."""
+    """Ingest the source folder once and return the run report.
+
+    With `workers` > 1 the CPU-bound stages of `workers` batches at a time are submitted
+    to the flow's task runner (a process pool or a Dask cluster: see `flows.runners`);
+    dedupe and store always run here, batch after batch in discovery order, so the
+    store sees the same sequence of writes whatever the parallelism.
+    """
     started = time.perf_counter()
     settings = Settings.resolve(source, db)
     url = settings.database_url
@@ -59,12 +78,23 @@ def ingest(
     flow_run_id = str(runtime.flow_run.id) if runtime.flow_run.id else None
     report = RunReport(source=str(settings.source), database_url=display_url(url), flow_run_id=flow_run_id)
 
+    def configured(stage: Task[..., Any], label: str) -> Task[..., Any]:
+        return stage.with_options(task_run_name=label, retries=retries, retry_delay_seconds=retry_delay_seconds)
+
     def run(stage: Task[..., Any], label: str, *args: Any) -> Any:
-        configured = stage.with_options(task_run_name=label, retries=retries, retry_delay_seconds=retry_delay_seconds)
         began = time.perf_counter()
-        result = configured(*args)
+        result = configured(stage, label)(*args)
         report.stage_seconds[stage.name] += time.perf_counter() - began
         return result
+
+    def run_wave(stage: Task[..., Any], wave: list[tuple[int, Batch]]) -> list[tuple[int, Batch]]:
+        if workers <= 1:
+            return [(n, run(stage, f"{stage.name}[{n}/{total}]", batch)) for n, batch in wave]
+        began = time.perf_counter()
+        futures = [(n, configured(stage, f"{stage.name}[{n}/{total}]").submit(batch)) for n, batch in wave]
+        done = [(n, future.result()) for n, future in futures]
+        report.stage_seconds[stage.name] += time.perf_counter() - began
+        return done
 
     migrate.upgrade(url)
     run_id = runs.begin(url, flow_run_id, str(settings.source))
@@ -74,15 +104,15 @@ def ingest(
         report.counts["unchanged"] += discovery.unchanged
         total = -(-len(discovery.documents) // batch_size)
         logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
-        for number, documents in enumerate(_batches(discovery.documents, batch_size), start=1):
-            tag = f"[{number}/{total}]"
-            batch = run(extract_task, f"extract{tag}", Batch(documents))
-            batch = run(clean_task, f"clean{tag}", batch)
-            batch = run(detect_language_task, f"detect-language{tag}", batch)
-            batch = run(dedupe_task, f"dedupe{tag}", batch, url)
-            batch = run(store_task, f"store{tag}", batch, url, run_id, flow_run_id)
-            report.counts.update(batch.counts)
-            logger.info("batch %d/%d stored", number, total)
+        numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
+        for wave in _waves(numbered, max(workers, 1)):
+            for stage in (extract_task, clean_task, detect_language_task):
+                wave = run_wave(stage, wave)
+            for number, batch in wave:
+                batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)
+                batch = run(store_task, f"store[{number}/{total}]", batch, url, run_id, flow_run_id)
+                report.counts.update(batch.counts)
+                logger.info("batch %d/%d stored", number, total)
         if discovery.deleted:
             report.counts["deleted"] += run(store_deletions_task, "store-deletions", discovery.deleted, url, run_id, flow_run_id)
         status = "completed"

@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from storage.dialect import serialize_migrations
 from storage.session import get_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -36,5 +37,6 @@ def upgrade(url: str, revision: str = "head") -> None:
         return
     config = _config()
     with get_engine(url).begin() as connection:
+        serialize_migrations(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -34,6 +34,11 @@ def _get_factory() -> DetectorFactory:
     return _factory
 
 
+def warm_up() -> None:
+    """Load the profiles up front, e.g. once in each worker process of a pool."""
+    _get_factory()
+
+
 def detect(text: str) -> tuple[str, float, list[dict[str, float | str]]]:
     """ISO 639-1 code, its probability and the top three candidates; `und` when unsure."""
     sample = text[:SAMPLE_CHARS]
