@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench clean server serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +22,14 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .seedflow
+
+# A local Prefect server with its state under ./.seedflow/prefect; the UI is at http://127.0.0.1:4200
+server: $(STAMP)
+	mkdir -p .seedflow/prefect
+	PREFECT_HOME=$(CURDIR)/.seedflow/prefect PREFECT_SERVER_ANALYTICS_ENABLED=false \
+		$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+
+# Serve the deployments and watch seeds/ against the server started by `make server`
+serve: $(STAMP)
+	PREFECT_HOME=$(CURDIR)/.seedflow/prefect PREFECT_API_URL=http://127.0.0.1:4200/api \
+		$(BIN)/seedflow serve

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 
@@ -29,15 +30,66 @@ def _ingest(args: argparse.Namespace) -> int:
     from flows.runners import ingest_flow
 
     workers = args.workers or (2 if args.dask_address else 1)
-    flow = ingest_flow(workers, args.dask_address)
-    state = flow(
-        source=args.source, db=args.db, force=args.force, batch_size=args.batch_size, workers=workers,
-        return_state=True,
-    )
+    parameters = {"force": args.force, "batch_size": args.batch_size, "workers": workers}
+    return _run_locally(ingest_flow(workers, args.dask_address), args, parameters, "ingest")
+
+
+def _run_locally(flow: Any, args: argparse.Namespace, parameters: dict[str, Any], command: str) -> int:
+    from prefect import tags
+
+    from flows.report import format_summary
+
+    with tags("manual"):
+        state = flow(source=args.source, db=args.db, **parameters, return_state=True)
     if state.is_failed() or state.is_crashed():
-        print(f"seedflow ingest failed: {_reason(state)}", file=sys.stderr)
+        print(f"seedflow {command} failed: {_reason(state)}", file=sys.stderr)
         return 1
     print(format_summary(state.result()))
+    return 0
+
+
+def _reingest(args: argparse.Namespace) -> int:
+    """Trigger the `reingest` deployment on a running server, else run the flow here."""
+    _quiet_prefect(args.verbose)
+    from flows import server
+
+    parameters: dict[str, Any] = {"force": args.force, "paths": args.path or None, "since": args.since}
+    if server.reachable(server.api_url()):
+        from prefect.deployments import run_deployment
+
+        overrides = {k: v for k, v in {"source": args.source, "db": args.db}.items() if v}
+        run = run_deployment("ingest/reingest", parameters={**parameters, **overrides}, timeout=0)
+        print(f"seedflow reingest: started {run.name}\n  {server.flow_run_page(str(run.id))}")
+        return 0
+    from flows.ingest import ingest
+
+    return _run_locally(ingest, args, parameters, "reingest")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
+    _quiet_prefect(verbose=True)
+    from deployments.definitions import Schedule
+    from deployments.serve import serve
+    from flows import server
+    from flows.settings import Settings
+
+    url = server.api_url()
+    if not server.reachable(url):
+        print(
+            "seedflow serve needs a running Prefect server: start one with `make server`, then "
+            "export PREFECT_API_URL=http://127.0.0.1:4200/api",
+            file=sys.stderr,
+        )
+        return 1
+    schedule = Schedule.from_environment()
+    if args.interval:
+        schedule = Schedule(interval_seconds=args.interval)
+    if args.cron:
+        schedule = Schedule(cron=args.cron)
+    settings = Settings.resolve(args.source, args.db)
+    print(f"seedflow serve: watching {settings.source}, deployments ingest/ingest, ingest/watch, ingest/reingest on {url}")
+    serve(settings, schedule)
     return 0
 
 
@@ -133,6 +185,22 @@ def parser() -> argparse.ArgumentParser:
     history.add_argument("key", help="path relative to the source root")
     history.add_argument("--db", help=db_help)
     history.set_defaults(handler=_history)
+
+    reingest = commands.add_parser("reingest", help="re-ingest by hand (through the server when one is running)")
+    reingest.add_argument("--path", action="append", help="only keys matching this glob (repeatable)")
+    reingest.add_argument("--since", type=date.fromisoformat, help="only files modified after this date (YYYY-MM-DD)")
+    reingest.add_argument("--force", action="store_true", help="re-read the selected files even if unchanged")
+    reingest.add_argument("--source", help="folder to ingest (default: the deployment's, or $SEEDFLOW_SOURCE)")
+    reingest.add_argument("--db", help=db_help)
+    reingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs on the console")
+    reingest.set_defaults(handler=_reingest)
+
+    serve = commands.add_parser("serve", help="serve the deployments and watch the source folder")
+    serve.add_argument("--source", help="folder to watch and ingest (default: $SEEDFLOW_SOURCE, then ./seeds)")
+    serve.add_argument("--db", help=db_help)
+    serve.add_argument("--interval", type=int, help="seconds between scheduled runs (default 600)")
+    serve.add_argument("--cron", help="cron expression for scheduled runs, instead of the interval")
+    serve.set_defaults(handler=_serve)
 
     database = commands.add_parser("db", help="inspect or upgrade the store's schema")
     database.add_argument("action", choices=["upgrade", "current"])

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
 from prefect import Task, flow, get_run_logger, runtime
 
+from flows.artifacts import Progress, publish
 from flows.report import RunReport
 from flows.settings import Settings
 from storage import migrate, runs
 from storage.session import display_url
 from tasks.clean import clean_task
 from tasks.dedupe import dedupe_task
-from tasks.discover import discover_task
+from tasks.discover import Selection, discover_task
 from tasks.document import Batch, Document
 from tasks.extract import extract_task
 from tasks.language import detect_language_task
@@ -61,6 +63,8 @@ def ingest(
     force: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     workers: int = 1,
+    paths: list[str] | None = None,
+    since: date | None = None,
     retries: int = 2,
     retry_delay_seconds: float = 2.0,
 ) -> dict[str, Any]:
@@ -81,10 +85,15 @@ def ingest(
     def configured(stage: Task[..., Any], label: str) -> Task[..., Any]:
         return stage.with_options(task_run_name=label, retries=retries, retry_delay_seconds=retry_delay_seconds)
 
-    def run(stage: Task[..., Any], label: str, *args: Any) -> Any:
-        began = time.perf_counter()
-        result = configured(stage, label)(*args)
+    def account(stage: Task[..., Any], began: float, runs: int, documents: int) -> None:
         report.stage_seconds[stage.name] += time.perf_counter() - began
+        report.stage_runs[stage.name] += runs
+        report.stage_documents[stage.name] += documents
+
+    def run(stage: Task[..., Any], label: str, batch: Any, *args: Any) -> Any:
+        began = time.perf_counter()
+        result = configured(stage, label)(batch, *args)
+        account(stage, began, 1, len(batch.documents) if isinstance(batch, Batch) else len(batch))
         return result
 
     def run_wave(stage: Task[..., Any], wave: list[tuple[int, Batch]]) -> list[tuple[int, Batch]]:
@@ -93,16 +102,20 @@ def ingest(
         began = time.perf_counter()
         futures = [(n, configured(stage, f"{stage.name}[{n}/{total}]").submit(batch)) for n, batch in wave]
         done = [(n, future.result()) for n, future in futures]
-        report.stage_seconds[stage.name] += time.perf_counter() - began
+        account(stage, began, len(wave), sum(len(batch.documents) for _, batch in wave))
         return done
 
     migrate.upgrade(url)
     run_id = runs.begin(url, flow_run_id, str(settings.source))
     status = "failed"
     try:
-        discovery = run(discover_task, "discover", settings.source, url, force)
+        selection = Selection(paths=tuple(paths or ()), since=datetime.combine(since, dtime.min) if since else None)
+        began = time.perf_counter()
+        discovery = configured(discover_task, "discover")(settings.source, url, force, selection=selection)
+        account(discover_task, began, 1, discovery.seen)
         report.counts["unchanged"] += discovery.unchanged
         total = -(-len(discovery.documents) // batch_size)
+        progress = Progress(total)
         logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
         numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
         for wave in _waves(numbered, max(workers, 1)):
@@ -112,6 +125,7 @@ def ingest(
                 batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)
                 batch = run(store_task, f"store[{number}/{total}]", batch, url, run_id, flow_run_id)
                 report.counts.update(batch.counts)
+                progress.advance(number)
                 logger.info("batch %d/%d stored", number, total)
         if discovery.deleted:
             report.counts["deleted"] += run(store_deletions_task, "store-deletions", discovery.deleted, url, run_id, flow_run_id)
@@ -119,4 +133,5 @@ def ingest(
     finally:
         report.elapsed = time.perf_counter() - started
         report.rejected = runs.end(url, run_id, status, report.as_dict()["outcomes"])
+    publish(report)
     return report.as_dict()

@@ -15,6 +15,8 @@ class RunReport:
     database_url: str
     counts: Counter[str] = field(default_factory=Counter)
     stage_seconds: Counter[str] = field(default_factory=Counter)
+    stage_runs: Counter[str] = field(default_factory=Counter)
+    stage_documents: Counter[str] = field(default_factory=Counter)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     elapsed: float = 0.0
     flow_run_id: str | None = None

@@ -7,9 +7,11 @@ the extract stage, which reads the bytes anyway, so no file is read twice.
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from prefect import task
@@ -59,18 +61,47 @@ def walk(source: Path, extensions: frozenset[str] = DEFAULT_EXTENSIONS) -> Itera
                 yield Document(key=key, path=entry.path)
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which files a (re-)ingest looks at: keys matching any glob, modified after `since`.
+
+    Deletions are only detected among keys the globs cover, and not at all with `since`
+    (a file that is gone has no modification time to compare).
+    """
+
+    paths: Sequence[str] = ()
+    since: datetime | None = None
+
+    def covers(self, key: str) -> bool:
+        return not self.paths or any(fnmatch.fnmatchcase(key, pattern) for pattern in self.paths)
+
+    def wants(self, doc: Document) -> bool:
+        if self.since is not None and doc.mtime_ns <= self.since.timestamp() * 1e9:
+            return False
+        return self.covers(doc.key)
+
+
+EVERYTHING = Selection()
+
+
 def discover(
-    source: Path, db_url: str, force: bool = False, extensions: frozenset[str] = DEFAULT_EXTENSIONS
+    source: Path,
+    db_url: str,
+    force: bool = False,
+    extensions: frozenset[str] = DEFAULT_EXTENSIONS,
+    selection: Selection = EVERYTHING,
 ) -> Discovery:
     """Scan `source` against the store's fingerprints."""
     if not source.is_dir():
         raise NotADirectoryError(f"source folder {source} does not exist or is not a folder")
-    found = list(walk(source, extensions))
+    found = [doc for doc in walk(source, extensions) if selection.wants(doc)]
     result = Discovery(seen=len(found))
     with session_scope(db_url) as session:
         stored = queries.fingerprints(session, [d.key for d in found])
-        seen_keys = {d.key for d in found}
-        result.deleted = sorted(k for k in queries.live_keys(session) if k not in seen_keys)
+        if selection.since is None:
+            seen_keys = {d.key for d in found}
+            live = (k for k in queries.live_keys(session) if selection.covers(k))
+            result.deleted = sorted(k for k in live if k not in seen_keys)
     for doc in found:
         previous = stored.get(doc.key)
         if previous and not force and (previous.size, previous.mtime_ns) == (doc.size, doc.mtime_ns):

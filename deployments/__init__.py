@@ -1,0 +1,1 @@
+"""How seedflow runs unattended: deployments, schedules, triggers and the folder watcher."""
