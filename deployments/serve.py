@@ -8,11 +8,13 @@ from prefect import serve as prefect_serve
 
 from deployments.definitions import Schedule, build, source_resource_id
 from deployments.watch import watch_source
+from flows.locks import ensure_source_limit
 from flows.settings import Settings
 
 
 def serve(settings: Settings, schedule: Schedule) -> None:
     """Run until Ctrl-C or SIGTERM; the runner stops first, then the watcher."""
+    ensure_source_limit(settings.source)
     stop = threading.Event()
     watcher = threading.Thread(
         target=watch_source,

@@ -16,6 +16,7 @@ from typing import Any
 from prefect import Task, flow, get_run_logger, runtime
 
 from flows.artifacts import Progress, publish
+from flows.locks import one_ingest_per_source
 from flows.report import RunReport
 from flows.settings import Settings
 from storage import migrate, runs
@@ -65,7 +66,7 @@ def ingest(
     workers: int = 1,
     paths: list[str] | None = None,
     since: date | None = None,
-    retries: int = 2,
+    retries: int = 3,
     retry_delay_seconds: float = 2.0,
 ) -> dict[str, Any]:
     """Ingest the source folder once and return the run report.
@@ -81,9 +82,11 @@ def ingest(
     logger = get_run_logger()
     flow_run_id = str(runtime.flow_run.id) if runtime.flow_run.id else None
     report = RunReport(source=str(settings.source), database_url=display_url(url), flow_run_id=flow_run_id)
+    # Doubling delays ride out a database restart without hammering it.
+    backoff = [retry_delay_seconds * 2**attempt for attempt in range(retries)]
 
     def configured(stage: Task[..., Any], label: str) -> Task[..., Any]:
-        return stage.with_options(task_run_name=label, retries=retries, retry_delay_seconds=retry_delay_seconds)
+        return stage.with_options(task_run_name=label, retries=retries, retry_delay_seconds=backoff)
 
     def account(stage: Task[..., Any], began: float, runs: int, documents: int) -> None:
         report.stage_seconds[stage.name] += time.perf_counter() - began
@@ -105,33 +108,34 @@ def ingest(
         account(stage, began, len(wave), sum(len(batch.documents) for _, batch in wave))
         return done
 
-    migrate.upgrade(url)
-    run_id = runs.begin(url, flow_run_id, str(settings.source))
-    status = "failed"
-    try:
-        selection = Selection(paths=tuple(paths or ()), since=datetime.combine(since, dtime.min) if since else None)
-        began = time.perf_counter()
-        discovery = configured(discover_task, "discover")(settings.source, url, force, selection=selection)
-        account(discover_task, began, 1, discovery.seen)
-        report.counts["unchanged"] += discovery.unchanged
-        total = -(-len(discovery.documents) // batch_size)
-        progress = Progress(total)
-        logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
-        numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
-        for wave in _waves(numbered, max(workers, 1)):
-            for stage in (extract_task, clean_task, detect_language_task):
-                wave = run_wave(stage, wave)
-            for number, batch in wave:
-                batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)
-                batch = run(store_task, f"store[{number}/{total}]", batch, url, run_id, flow_run_id)
-                report.counts.update(batch.counts)
-                progress.advance(number)
-                logger.info("batch %d/%d stored", number, total)
-        if discovery.deleted:
-            report.counts["deleted"] += run(store_deletions_task, "store-deletions", discovery.deleted, url, run_id, flow_run_id)
-        status = "completed"
-    finally:
-        report.elapsed = time.perf_counter() - started
-        report.rejected = runs.end(url, run_id, status, report.as_dict()["outcomes"])
-    publish(report)
+    with one_ingest_per_source(settings.source):
+        migrate.upgrade(url)
+        run_id = runs.begin(url, flow_run_id, str(settings.source))
+        status = "failed"
+        try:
+            selection = Selection(paths=tuple(paths or ()), since=datetime.combine(since, dtime.min) if since else None)
+            began = time.perf_counter()
+            discovery = configured(discover_task, "discover")(settings.source, url, force, selection=selection)
+            account(discover_task, began, 1, discovery.seen)
+            report.counts["unchanged"] += discovery.unchanged
+            total = -(-len(discovery.documents) // batch_size)
+            progress = Progress(total)
+            logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
+            numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
+            for wave in _waves(numbered, max(workers, 1)):
+                for stage in (extract_task, clean_task, detect_language_task):
+                    wave = run_wave(stage, wave)
+                for number, batch in wave:
+                    batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)
+                    batch = run(store_task, f"store[{number}/{total}]", batch, url, run_id, flow_run_id)
+                    report.counts.update(batch.counts)
+                    progress.advance(number)
+                    logger.info("batch %d/%d stored", number, total)
+            if discovery.deleted:
+                report.counts["deleted"] += run(store_deletions_task, "store-deletions", discovery.deleted, url, run_id, flow_run_id)
+            status = "completed"
+        finally:
+            report.elapsed = time.perf_counter() - started
+            report.rejected = runs.end(url, run_id, status, report.as_dict()["outcomes"])
+        publish(report)
     return report.as_dict()

@@ -66,6 +66,20 @@ def _fresh_postgres(server: str) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A new, empty database on the local PostgreSQL."""
+    yield from _fresh_postgres(postgres_server)
+
+
+@pytest.fixture
+def api_env() -> dict[str, str]:
+    """Environment for a `seedflow` subprocess that reports to this session's Prefect API."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A new, empty store on each database seedflow supports."""

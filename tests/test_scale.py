@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prefect.settings import PREFECT_API_URL
 
 from flows.cli import main
 from flows.runners import ingest_flow
@@ -18,30 +16,7 @@ from storage import migrate, queries
 from storage.access import export_records
 from storage.session import session_scope
 from tasks.document import Document
-
-ARTICLE = (
-    "The city council met on {n} occasions this year to discuss the harbour, the new tram line "
-    "and the budget for schools. Residents of district {n} asked for longer library hours.\n\n"
-    "Officials said the plan for district {n} would be published before the summer."
-)
-
-
-def make_corpus(folder: Path, count: int) -> Path:
-    for n in range(count):
-        sub = folder / f"part{n % 7}"
-        sub.mkdir(parents=True, exist_ok=True)
-        (sub / f"doc{n:04d}.txt").write_text(ARTICLE.format(n=n), encoding="utf-8")
-    (folder / "zz-copies").mkdir(exist_ok=True)
-    (folder / "zz-copies" / "copy.txt").write_text(ARTICLE.format(n=3), encoding="utf-8")
-    return folder
-
-
-def comparable(url: str, all_versions: bool = True) -> list[dict[str, Any]]:
-    return [
-        {k: v for k, v in r.items() if k not in {"ingested_at", "flow_run_id"}}
-        for r in export_records(url, all_versions=all_versions)
-    ]
-
+from tests.helpers import comparable, make_corpus
 
 def test_upgrade_from_first_migration_keeps_rows(db_url: str) -> None:
     migrate.upgrade(db_url, "0001")
@@ -66,26 +41,18 @@ def test_db_commands(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> Non
     assert "up to date" in capsys.readouterr().out
 
 
-def test_two_concurrent_ingests_on_postgres(tmp_path: Path, postgres_server: str) -> None:
-    from tests.conftest import _fresh_postgres
+def test_two_concurrent_ingests_on_postgres(tmp_path: Path, postgres_url: str, api_env: dict[str, str]) -> None:
+    source = make_corpus(tmp_path / "src", 400)
+    command = [sys.executable, "-m", "flows.cli", "ingest", "--source", str(source), "--db", postgres_url, "--batch-size", "50"]
+    runs = [subprocess.Popen(command, env=api_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [r.communicate(timeout=300) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], results
 
-    fresh = _fresh_postgres(postgres_server)
-    db = next(fresh)
-    try:
-        source = make_corpus(tmp_path / "src", 400)
-        env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
-        command = [sys.executable, "-m", "flows.cli", "ingest", "--source", str(source), "--db", db, "--batch-size", "50"]
-        runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-        results = [r.communicate(timeout=300) for r in runs]
-        assert [r.returncode for r in runs] == [0, 0], results
-
-        records = comparable(db)
-        assert len(records) == 401
-        assert {r["version"] for r in records} == {1}
-        assert len({r["key"] for r in records}) == 401
-        assert {r["key"]: r["duplicate_of"] for r in records}["zz-copies/copy.txt"] == "part3/doc0003.txt"
-    finally:
-        next(fresh, None)
+    records = comparable(postgres_url)
+    assert len(records) == 401
+    assert {r["version"] for r in records} == {1}
+    assert len({r["key"] for r in records}) == 401
+    assert {r["key"]: r["duplicate_of"] for r in records}["zz-copies/copy.txt"] == "part3/doc0003.txt"
 
 
 @pytest.fixture(scope="module")
