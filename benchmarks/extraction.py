@@ -1,5 +1,8 @@
 """Main-text extraction benchmark on the shared HTML corpus: seedflow against bs4 get_text.
 
+Speed is given as wall-clock pages/s and as CPU time per page; the latter is the steadier
+figure on a shared machine.
+
 Run as `python benchmarks/extraction.py` from the repository root. The corpus lives in
 `<repo root>/../shared/corpus/html` (see shared/README.md); without it the benchmark skips.
 """
@@ -37,6 +40,7 @@ class Score:
     fn: int = 0
     fp: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     pages: int = 0
 
     @property
@@ -56,10 +60,15 @@ class Score:
     def pages_per_second(self) -> float:
         return self.pages / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return 1000 * self.cpu_seconds / self.pages if self.pages else 0.0
+
     def line(self, name: str) -> str:
         return (
             f"{name:<16} P={self.precision:.3f} R={self.recall:.3f} F1={self.f1:.3f} "
-            f"(TP={self.tp} FN={self.fn} FP={self.fp}) {self.pages_per_second:6.1f} pages/s"
+            f"(TP={self.tp} FN={self.fn} FP={self.fp}) {self.pages_per_second:6.1f} pages/s "
+            f"({self.cpu_ms_per_page:.1f} ms CPU/page)"
         )
 
 
@@ -114,9 +123,10 @@ def evaluate(extractor: Callable[[str], str], pages: Iterable[Page]) -> Score:
     """Summed score and wall time of `extractor` over `pages`."""
     total = Score()
     for page in pages:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         text = extractor(page.markup)
         total.seconds += time.perf_counter() - started
+        total.cpu_seconds += time.process_time() - started_cpu
         page_score = score_page(text, page)
         total.tp += page_score.tp
         total.fn += page_score.fn

@@ -61,7 +61,11 @@ def extract_html(markup: str) -> HtmlParts:
     """Main text of a page (one block a paragraph) and its metadata; never raises on bad markup."""
     tree = _parse(markup)
     meta = page_metadata(tree) if tree is not None else PageMetadata()
-    text = main_text(tree) if tree is not None else ""
+    text = ""
+    if tree is not None:
+        # Not page text, and trafilatura's fallbacks may keep <noscript>/<template> content.
+        etree.strip_elements(tree, *_NOT_TEXT, with_tail=False)
+        text = main_text(tree)
     if not text.strip():
         text = visible_text(markup)
     return HtmlParts(
