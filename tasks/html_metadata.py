@@ -19,7 +19,7 @@ from lxml.html import HtmlElement
 
 # " | Site", " - Site", " – Site", " — Site", " :: Site", " · Site", " • Site"
 _TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»)\s+")
-_DASHES = frozenset("-–—")
+_DASHES = frozenset("-–—·")  # also used inside headlines
 _SITE_SUFFIX_MAX_WORDS = 5
 _DASH_SUFFIX_MAX_WORDS = 3
 _ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
@@ -76,7 +76,8 @@ def _meta_values(tree: HtmlElement) -> dict[str, str]:
 def page_title(tree: HtmlElement, meta: dict[str, str]) -> str | None:
     """og:title, else `<title>`, else the first `<h1>`, without a trailing site name."""
     candidates = [meta.get("og:title"), meta.get("twitter:title")]
-    candidates += [_text(element) for element in tree.iter("title")][:1]
+    # Only the document's own <title>: inline SVG icons carry <title>s of their own.
+    candidates += [_text(element) for element in tree.xpath("//head/title")][:1]
     candidates += [_text(element) for element in tree.iter("h1")][:1]
     for candidate in candidates:
         if candidate:
@@ -88,8 +89,9 @@ def strip_site_name(title: str, site_name: str | None = None) -> str:
     """"Harbour reopens | Daily News" → "Harbour reopens"; a long last part belongs to the title.
 
     Parts equal to og:site_name go at either end. Without it, one short last part is taken
-    for the site name; a dash often belongs to the headline itself, so a dash suffix must be
-    shorter, and only one part is guessed away ("Report 14. - 20. January - SLF").
+    for the site name: after a bar-like separator any short part; a dash often belongs to the
+    headline itself, so a dash suffix must also be shorter than the rest. Only one part is
+    guessed away ("Report 14. - 20. January - SLF").
     """
     title = " ".join(title.split())
     site = (site_name or "").casefold().strip()
@@ -106,8 +108,11 @@ def strip_site_name(title: str, site_name: str | None = None) -> str:
         if site and suffix.casefold() == site:
             title = head
             continue
-        max_words = _DASH_SUFFIX_MAX_WORDS if last.group(0).strip() in _DASHES else _SITE_SUFFIX_MAX_WORDS
-        if guessed or len(suffix.split()) > max_words or len(suffix) >= len(head):
+        if last.group(0).strip() in _DASHES:
+            looks_like_site = len(suffix.split()) <= _DASH_SUFFIX_MAX_WORDS and len(suffix) < len(head)
+        else:
+            looks_like_site = len(suffix.split()) <= _SITE_SUFFIX_MAX_WORDS
+        if guessed or not looks_like_site:
             return title
         title, guessed = head, True
 
