@@ -74,7 +74,7 @@ def _meta_values(tree: HtmlElement) -> dict[str, str]:
 
 
 def page_title(tree: HtmlElement, meta: dict[str, str]) -> str | None:
-    """og:title, else `<title>`, else the first `<h1>`, without a trailing site name."""
+    """og:title (or twitter:title), else `<title>`, else the first `<h1>`, without a site name."""
     candidates = [meta.get("og:title"), meta.get("twitter:title")]
     # Only the document's own <title>: inline SVG icons carry <title>s of their own.
     candidates += [_text(element) for element in tree.xpath("//head/title")][:1]
@@ -118,7 +118,7 @@ def strip_site_name(title: str, site_name: str | None = None) -> str:
 
 
 def _published(tree: HtmlElement, meta: dict[str, str], json_ld: list[dict]) -> str | None:
-    """Publication date as YYYY-MM-DD from meta tags, JSON-LD, then `<time datetime>`."""
+    """Publication date as YYYY-MM-DD: meta tags, JSON-LD, `<time datetime>`, then htmldate."""
     for name in _DATE_META_NAMES:
         found = iso_date(meta.get(name))
         if found:
