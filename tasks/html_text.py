@@ -1,12 +1,50 @@
-"""HTML pages to text and metadata, with beautifulsoup4."""
+"""HTML pages to main text and metadata.
+
+trafilatura finds the article region (it scores well on mixed news, blog and institutional
+pages, and falls back to readability/jusText comparisons on its own). Three generic steps
+around it close the gaps it leaves on real pages:
+
+* blocks inside the article that are furniture ("Read more: …", credits, newsletter prompts,
+  short link-only paragraphs) are dropped (`tasks.html_boilerplate`);
+* the lead paragraph, which many CMSs mark as a teaser/summary and trafilatura prunes with
+  other teasers, is put back when it sits right under the page's `<h1>`;
+* a result that is too short is retried with trafilatura's recall settings, and a page it
+  cannot handle at all (no article found, parser depth limit) falls back to every visible
+  string via beautifulsoup4, so that text is lost only when there is none.
+"""
 
 from __future__ import annotations
 
+import re
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, Comment
+import trafilatura
+from bs4 import BeautifulSoup, Comment, XMLParsedAsHTMLWarning
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
+
+from tasks.html_boilerplate import is_boilerplate_text, is_link_block
+from tasks.html_metadata import PageMetadata, page_metadata
 
 _NOT_TEXT = ("script", "style", "noscript", "template")
+# Below this many characters an extraction has probably missed the article body.
+_SHORT_TEXT = 250
+_FILTERED_BLOCKS = ("p", "head", "item", "quote", "cell")
+_LINK_CHECKED_BLOCKS = frozenset({"p", "item"})
+# Lead/summary paragraphs are looked for only this many elements after the `<h1>`.
+_LEAD_WINDOW = 60
+_LEAD_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:lead|leadin|teaser|intro|summary|excerpt|chapo|standfirst|subtitle|subline|deck|dek"
+    r"|abstract|description|kurztext|vorspann)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_LEAD_TAGS = frozenset({"p", "div", "h2", "h3", "span", "section", "header"})
+_LEAD_MIN_CHARS, _LEAD_MAX_CHARS = 40, 1500
+_LEAD_MAX_LINK_SHARE = 0.3
 
 
 @dataclass
@@ -20,13 +58,148 @@ class HtmlParts:
 
 
 def extract_html(markup: str) -> HtmlParts:
-    """Visible text of a page, one block per line, and its `<title>`."""
-    soup = BeautifulSoup(markup, "lxml")
+    """Main text of a page (one block a paragraph) and its metadata; never raises on bad markup."""
+    tree = _parse(markup)
+    meta = page_metadata(tree) if tree is not None else PageMetadata()
+    text = ""
+    if tree is not None:
+        # Not page text, and trafilatura's fallbacks may keep <noscript>/<template> content.
+        etree.strip_elements(tree, *_NOT_TEXT, with_tail=False)
+        text = main_text(tree)
+    if not text.strip():
+        text = visible_text(markup)
+    return HtmlParts(
+        text=text,
+        title=meta.title,
+        published=meta.published,
+        author=meta.author,
+        canonical_url=meta.canonical_url,
+        language_hint=meta.language_hint,
+    )
+
+
+def _parse(markup: str) -> HtmlElement | None:
+    """lxml tree of the page; None for markup lxml cannot make a tree of (e.g. empty)."""
+    try:
+        return load_html(markup)
+    except (ValueError, etree.LxmlError, RecursionError):
+        return None
+
+
+def main_text(tree: HtmlElement) -> str:
+    """The article's text, boilerplate blocks removed; "" when no article is found."""
+    text = _trafilatura_text(tree, favor_recall=False)
+    if len(text) < _SHORT_TEXT:
+        retry = _trafilatura_text(tree, favor_recall=True)
+        if len(retry) > len(text):
+            text = retry
+    lead = _lead_paragraph(tree)
+    if text and lead and _folded(lead)[:100] not in _folded(text):
+        text = f"{lead}\n\n{text}"
+    return text
+
+
+def _trafilatura_text(tree: HtmlElement, favor_recall: bool) -> str:
+    try:
+        document = trafilatura.bare_extraction(
+            tree,
+            include_comments=False,
+            include_tables=True,
+            include_links=True,
+            favor_recall=favor_recall,
+        )
+    except Exception:  # noqa: BLE001 - a library bug on one odd page must not fail the batch
+        return ""
+    if document is None or document.body is None:
+        return ""
+    body = document.body
+    _drop_boilerplate_blocks(body)
+    etree.strip_tags(body, "ref")
+    return _paragraphs(xmltotxt(body, include_formatting=False))
+
+
+def _drop_boilerplate_blocks(body: etree._Element) -> None:
+    """Remove furniture blocks from trafilatura's output tree (links still marked as `<ref>`)."""
+    for block in list(body.iter(*_FILTERED_BLOCKS)):
+        text = "".join(block.itertext())
+        drop = is_boilerplate_text(text)
+        if not drop and block.tag in _LINK_CHECKED_BLOCKS:
+            chars = len(" ".join(text.split()))
+            link_chars = sum(len(" ".join("".join(ref.itertext()).split())) for ref in block.iter("ref"))
+            drop = is_link_block(chars, link_chars)
+        parent = block.getparent()
+        if drop and parent is not None:
+            parent.remove(block)
+
+
+def _paragraphs(text: str) -> str:
+    """One block a line becomes one block a paragraph; list items and table rows stay together."""
+    out: list[str] = []
+    previous = ""
+    for line in (line.strip() for line in text.splitlines()):
+        if not line:
+            continue
+        same_run = (line.startswith("- ") and previous.startswith("- ")) or (
+            line.startswith("|") and previous.startswith("|")
+        )
+        out.append("\n" if same_run else "\n\n")
+        out.append(line)
+        previous = line
+    return "".join(out).strip()
+
+
+def _lead_paragraph(tree: HtmlElement) -> str | None:
+    """A lead/summary block right under the first `<h1>`, which extractors tend to prune as a teaser."""
+    h1 = next(tree.iter("h1"), None)
+    if h1 is None:
+        return None
+    after = (e for e in _following(h1) if isinstance(e.tag, str))
+    for count, element in enumerate(after):
+        if count > _LEAD_WINDOW:
+            return None
+        if element.tag not in _LEAD_TAGS:
+            continue
+        if not _LEAD_CLASS.search(f"{element.get('class') or ''} {element.get('id') or ''}"):
+            continue
+        if any(ancestor.tag == "a" for ancestor in element.iterancestors()):
+            continue
+        text = " ".join(element.text_content().split())
+        if not _LEAD_MIN_CHARS <= len(text) <= _LEAD_MAX_CHARS:
+            continue
+        link_chars = sum(len(" ".join(a.text_content().split())) for a in element.iter("a"))
+        if link_chars <= _LEAD_MAX_LINK_SHARE * len(text):
+            return text
+    return None
+
+
+def _following(element: HtmlElement) -> Iterator[HtmlElement]:
+    """Elements after `element` in document order (its descendants excluded), without recursion."""
+    node = element
+    while node is not None:
+        for sibling in node.itersiblings():
+            yield sibling
+            yield from sibling.iterdescendants()
+        node = node.getparent()
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def visible_text(markup: str) -> str:
+    """Every visible string, one block a line: the fallback when no article can be found.
+
+    beautifulsoup4's lxml builder streams parser events instead of letting libxml2 build the
+    tree, so it keeps text that sits deeper than libxml2's nesting limit.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(markup, "lxml")
     for element in soup.find_all(_NOT_TEXT):
         element.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
-    title = soup.title.get_text(" ", strip=True) if soup.title else None
     if soup.title:
         soup.title.decompose()
-    return HtmlParts(text=soup.get_text("\n"), title=title or None)
+    lines = (_folded(line) for line in soup.get_text("\n").splitlines())
+    return "\n".join(line for line in lines if line and not is_boilerplate_text(line))

@@ -1,4 +1,4 @@
-"""Plain-text articles: the `date YYYY-MM-DD` header the seed documents carry."""
+"""Plain-text articles: the `date YYYY-MM-DD` header the seed documents carry, and a headline."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?")
+_DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*(\n?)")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_HEADLINE_MAX_CHARS = 150
+# A sentence ends with one of these; a headline does not (a question mark is allowed).
+_SENTENCE_END = (".", ",", ";", ":", "…")
 
 
 @dataclass
@@ -17,12 +21,36 @@ class TextParts:
 
 
 def split_date_header(text: str) -> TextParts:
-    """Take a leading `date YYYY-MM-DD` header off the text and return it as the date."""
+    """Take a leading `date YYYY-MM-DD` header off the text as the date; find the headline.
+
+    When the header shares its line with the text ("date 2025-01-22 Chinese President …"),
+    the first paragraph is the article's first sentence, never a headline.
+    """
     match = _DATE_HEADER.match(text)
-    if match is None:
-        return TextParts(text)
+    if match is not None and _valid_date(match.group(1)):
+        body = text[match.end() :]
+        title = headline(body) if match.group(2) else None
+        return TextParts(body, match.group(1), title)
+    return TextParts(text, title=headline(text))
+
+
+def headline(text: str) -> str | None:
+    """The first paragraph when it reads as a headline: one short line without a sentence end,
+    followed by a blank line and more text."""
+    parts = _PARAGRAPH_BREAK.split(text.strip(), maxsplit=1)
+    if len(parts) < 2 or not parts[1].strip():
+        return None
+    first = " ".join(parts[0].split())
+    if "\n" in parts[0].strip() or not first or len(first) > _HEADLINE_MAX_CHARS:
+        return None
+    if first.endswith(_SENTENCE_END) or not any(ch.isalpha() for ch in first):
+        return None
+    return first
+
+
+def _valid_date(value: str) -> bool:
     try:
-        date.fromisoformat(match.group(1))
+        date.fromisoformat(value)
     except ValueError:
-        return TextParts(text)
-    return TextParts(text[match.end() :], match.group(1))
+        return False
+    return True
