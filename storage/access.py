@@ -25,3 +25,9 @@ def version_of(url: str, key: str, version: int | None = None) -> dict[str, Any]
     migrate.upgrade(url)
     with session_scope(url) as session:
         return queries.version_of(session, key, version)
+
+
+def ingestion_runs(url: str) -> list[dict[str, Any]]:
+    migrate.upgrade(url)
+    with session_scope(url) as session:
+        return queries.ingestion_runs(session)

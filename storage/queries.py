@@ -255,3 +255,18 @@ def version_of(session: Session, key: str, version: int | None = None) -> dict[s
 def rejected_reasons(session: Session, run_id: int) -> list[tuple[str, str]]:
     statement = select(RejectedFile.key, RejectedFile.reason).where(RejectedFile.run_id == run_id).order_by(RejectedFile.key)
     return [(key, reason) for key, reason in session.execute(statement)]
+
+
+def ingestion_runs(session: Session) -> list[dict[str, Any]]:
+    statement = select(IngestionRun).order_by(IngestionRun.started_at, IngestionRun.id)
+    return [
+        {
+            "flow_run_id": run.flow_run_id,
+            "source": run.source,
+            "status": run.status,
+            "started_at": _utc(run.started_at),
+            "finished_at": _utc(run.finished_at) if run.finished_at else None,
+            "counts": run.counts,
+        }
+        for run in session.scalars(statement)
+    ]
