@@ -26,12 +26,12 @@ def _quiet_prefect(verbose: bool) -> None:
 
 def _ingest(args: argparse.Namespace) -> int:
     _quiet_prefect(args.verbose)
-    from flows.report import format_summary
-    from flows.runners import ingest_flow
+    from flows.ingest import ingest
 
-    workers = args.workers or (2 if args.dask_address else 1)
-    parameters = {"force": args.force, "batch_size": args.batch_size, "workers": workers}
-    return _run_locally(ingest_flow(workers, args.dask_address), args, parameters, "ingest")
+    parameters = {
+        "force": args.force, "batch_size": args.batch_size, "workers": args.workers, "dask_address": args.dask_address,
+    }
+    return _run_locally(ingest, args, parameters, "ingest")
 
 
 def _run_locally(flow: Any, args: argparse.Namespace, parameters: dict[str, Any], command: str) -> int:
@@ -165,7 +165,7 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--db", help=db_help)
     ingest.add_argument("--force", action="store_true", help="re-read every file, even unchanged ones")
     ingest.add_argument("--batch-size", type=int, default=250, help="documents per task run (default 250)")
-    ingest.add_argument("--workers", type=int, help="processes for the CPU-bound stages (default 1)")
+    ingest.add_argument("--workers", type=int, default=1, help="processes for the CPU-bound stages (default 1)")
     ingest.add_argument("--dask-address", help="run the CPU-bound stages on this Dask scheduler (tcp://HOST:PORT)")
     ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs on the console")
     ingest.set_defaults(handler=_ingest)

@@ -17,6 +17,7 @@ from prefect import Task, flow, get_run_logger, runtime
 
 from flows.artifacts import Progress, publish
 from flows.locks import one_ingest_per_source
+from flows.runners import cpu_runner
 from flows.report import RunReport
 from flows.settings import Settings
 from storage import migrate, runs
@@ -64,6 +65,7 @@ def ingest(
     force: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     workers: int = 1,
+    dask_address: str | None = None,
     paths: list[str] | None = None,
     since: date | None = None,
     retries: int = 3,
@@ -71,8 +73,8 @@ def ingest(
 ) -> dict[str, Any]:
     """Ingest the source folder once and return the run report.
 
-    With `workers` > 1 the CPU-bound stages of `workers` batches at a time are submitted
-    to the flow's task runner (a process pool or a Dask cluster: see `flows.runners`);
+    With `workers` > 1 (or a `dask_address`) the CPU-bound stages of `workers` batches at a
+    time are submitted to a process pool or a Dask cluster (see `flows.runners`);
     dedupe and store always run here, batch after batch in discovery order, so the
     store sees the same sequence of writes whatever the parallelism.
     """
@@ -100,15 +102,15 @@ def ingest(
         return result
 
     def run_wave(stage: Task[..., Any], wave: list[tuple[int, Batch]]) -> list[tuple[int, Batch]]:
-        if workers <= 1:
+        if runner is None:
             return [(n, run(stage, f"{stage.name}[{n}/{total}]", batch)) for n, batch in wave]
         began = time.perf_counter()
-        futures = [(n, configured(stage, f"{stage.name}[{n}/{total}]").submit(batch)) for n, batch in wave]
+        futures = [(n, runner.submit(configured(stage, f"{stage.name}[{n}/{total}]"), {"batch": batch})) for n, batch in wave]
         done = [(n, future.result()) for n, future in futures]
         account(stage, began, len(wave), sum(len(batch.documents) for _, batch in wave))
         return done
 
-    with one_ingest_per_source(settings.source):
+    with one_ingest_per_source(settings.source), cpu_runner(workers, dask_address) as runner:
         migrate.upgrade(url)
         run_id = runs.begin(url, flow_run_id, str(settings.source))
         status = "failed"
@@ -122,7 +124,7 @@ def ingest(
             progress = Progress(total)
             logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
             numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
-            for wave in _waves(numbered, max(workers, 1)):
+            for wave in _waves(numbered, max(workers, 2 if dask_address else 1)):
                 for stage in (extract_task, clean_task, detect_language_task):
                     wave = run_wave(stage, wave)
                 for number, batch in wave:

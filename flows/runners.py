@@ -1,27 +1,25 @@
-"""Task runners for the CPU-bound stages: threads, a local process pool, or a Dask cluster."""
+"""Where the CPU-bound stages run: here, in a local process pool, or on a Dask cluster.
+
+The flow opens the runner itself from its `workers` and `dask_address` parameters, so a
+deployment (served, or on a work pool) scales out by its parameters alone.
+"""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
-from prefect import Flow
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
-from flows.ingest import ingest
 from tasks.language import warm_up
 
 
-def task_runner(workers: int = 1, dask_address: str | None = None) -> TaskRunner[Any]:
-    """A Dask cluster when given its address, N processes for N workers, else threads."""
+def cpu_runner(workers: int = 1, dask_address: str | None = None) -> TaskRunner[Any] | nullcontext[None]:
+    """A Dask cluster when given its address, N processes for N > 1 workers, else nothing (run inline)."""
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=dask_address)
     if workers > 1:
         return ProcessPoolTaskRunner(max_workers=workers, initializer=warm_up)
-    return ThreadPoolTaskRunner()
-
-
-def ingest_flow(workers: int = 1, dask_address: str | None = None) -> Flow[..., dict[str, Any]]:
-    """The ingest flow bound to the runner that matches the requested parallelism."""
-    return ingest.with_options(task_runner=task_runner(workers, dask_address))
+    return nullcontext()

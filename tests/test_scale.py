@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from flows.cli import main
-from flows.runners import ingest_flow
+from flows.ingest import ingest
 from storage import migrate, queries
 from storage.access import export_records
 from storage.session import session_scope
@@ -68,7 +68,7 @@ def test_results_are_the_same_whatever_the_parallelism(tmp_path: Path, dask_addr
     exports = []
     for name, workers, address in [("one", 1, None), ("pool", 2, None), ("dask", 2, dask_address)]:
         url = f"sqlite:///{tmp_path / name}.db"
-        report = ingest_flow(workers, address)(source=str(source), db=url, batch_size=25, workers=workers)
+        report = ingest(source=str(source), db=url, batch_size=25, workers=workers, dask_address=address)
         assert report["outcomes"]["new"] == 121
         exports.append(comparable(url))
     assert exports[0] == exports[1] == exports[2]
