@@ -20,9 +20,9 @@ from storage import migrate, runs
 from storage.session import display_url
 from tasks.clean import clean_task
 from tasks.dedupe import dedupe_task
-from tasks.discover import discover_task
+from tasks.discover import discover_task, extension_set
 from tasks.document import Batch, Document
-from tasks.extract import extract_task
+from tasks.extract import DEFAULT_MAX_BYTES, extract_task
 from tasks.language import detect_language_task
 from tasks.store import store_deletions_task, store_task
 
@@ -50,8 +50,17 @@ def ingest(
     batch_size: int = DEFAULT_BATCH_SIZE,
     retries: int = 2,
     retry_delay_seconds: float = 2.0,
+    extensions: list[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> dict[str, Any]:
-    """Ingest the source folder once and return the run report."""
+    """Ingest the source folder once and return the run report.
+
+    `extensions` lists the file extensions to ingest (`""` for files without one, whose
+    first bytes decide between HTML, text and rejection); `None` means .txt .text .md
+    .markdown .html .htm .xhtml and extension-less files. Files with other extensions
+    are not read at all. Narrowing the list makes previously stored files look deleted.
+    `max_bytes` rejects larger files without reading them.
+    """
     started = time.perf_counter()
     settings = Settings.resolve(source, db)
     url = settings.database_url
@@ -70,13 +79,13 @@ def ingest(
     run_id = runs.begin(url, flow_run_id, str(settings.source))
     status = "failed"
     try:
-        discovery = run(discover_task, "discover", settings.source, url, force)
+        discovery = run(discover_task, "discover", settings.source, url, force, extension_set(extensions))
         report.counts["unchanged"] += discovery.unchanged
         total = -(-len(discovery.documents) // batch_size)
         logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
         for number, documents in enumerate(_batches(discovery.documents, batch_size), start=1):
             tag = f"[{number}/{total}]"
-            batch = run(extract_task, f"extract{tag}", Batch(documents))
+            batch = run(extract_task, f"extract{tag}", Batch(documents), max_bytes)
             batch = run(clean_task, f"clean{tag}", batch)
             batch = run(detect_language_task, f"detect-language{tag}", batch)
             batch = run(dedupe_task, f"dedupe{tag}", batch, url)

@@ -8,7 +8,7 @@ the extract stage, which reads the bytes anyway, so no file is read twice.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,21 @@ from storage import queries
 from storage.session import session_scope
 from tasks.document import Document
 
-DEFAULT_EXTENSIONS = frozenset({".txt", ".text", ".html", ".htm"})
+# "" stands for files without an extension (README, exports named by id): their first
+# bytes are sniffed to tell HTML from text from binary. Files with any other extension
+# (.png, .pdf, .zip ...) are skipped here, unread: a folder of images should cost one
+# directory listing, not a read of every image just to reject it.
+DEFAULT_EXTENSIONS = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ""})
+
+
+def extension_set(extensions: Iterable[str] | None) -> frozenset[str]:
+    """The extensions to ingest, normalised: lower case, leading dot ("TXT" → ".txt").
+
+    `None` means the default; `""` in the list means files without an extension.
+    """
+    if extensions is None:
+        return DEFAULT_EXTENSIONS
+    return frozenset(f".{e.strip().lower().lstrip('.')}" if e.strip(" .") else "" for e in extensions)
 
 
 @dataclass
@@ -37,6 +51,7 @@ def walk(source: Path, extensions: frozenset[str] = DEFAULT_EXTENSIONS) -> Itera
 
     Symlinked folders are not descended (they may loop or leave the root); a symlinked
     file is kept, and a broken one yields a document the extract stage will reject.
+    Only names whose extension is in `extensions` are yielded (see DEFAULT_EXTENSIONS).
     """
     pending = [source]
     while pending:
