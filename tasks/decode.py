@@ -28,19 +28,23 @@ _PRESCAN_BYTES = 8192
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9][a-z0-9_.:\-]*)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""\A\s*<\?xml\b[^>]*?encoding\s*=\s*["']([a-z0-9][a-z0-9_.:\-]*)""", re.IGNORECASE)
 
-# Labels pages use for a narrower charset than the one they are really written in
-# (the WHATWG Encoding Standard decodes them with the superset too).
-_SUPERSETS = {
+# Labels that browsers (the WHATWG Encoding Standard) decode as a superset whose extra
+# characters sit where the label's charset has C1 controls: the superset comes first.
+_READ_AS = {
     "ascii": "cp1252",
     "latin-1": "cp1252",
     "iso8859-1": "cp1252",
     "iso8859-9": "cp1254",
+    "tis-620": "cp874",
+}
+# Labels pages use for a narrower charset than they are written in; the superset agrees
+# on every character the label's charset has, so it is only tried when that fails.
+_EXTENDED_BY = {
     "gb2312": "gb18030",
     "gbk": "gb18030",
     "big5": "big5hkscs",
     "shift_jis": "cp932",
     "euc_kr": "cp949",
-    "tis-620": "cp874",
 }
 
 # Candidates for the detector: the legacy encodings still seen in the wild, in order of
@@ -130,9 +134,10 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
 def _utf16_or_32_by_nuls(data: bytes) -> str | None:
     """UTF-16/32 without a BOM, recognised by NULs in the high bytes of ASCII characters.
 
-    Text in these encodings has NULs in one byte position only (spaces and punctuation
-    in any script, every Latin letter); binary data has them anywhere. Text with no ASCII
-    at all (e.g. CJK in UTF-16) has no NULs and cannot be told apart this way.
+    Text in these encodings has its NULs almost all in one byte position (the high byte
+    of spaces and punctuation in any script, of every Latin letter); binary data has
+    them anywhere. Text with no ASCII at all (e.g. CJK in UTF-16 without spaces) has
+    few NULs and cannot be told apart this way.
     """
     if len(data) % 4 == 0:
         for name, column in (("utf-32-le", 3), ("utf-32-be", 0)):
@@ -143,7 +148,7 @@ def _utf16_or_32_by_nuls(data: bytes) -> str | None:
     units = len(data) // 2
     low, high = data[0::2].count(0), data[1::2].count(0)
     for name, nul_side, other_side in (("utf-16-le", high, low), ("utf-16-be", low, high)):
-        if nul_side >= units / 20 and other_side <= units / 200 and _decodes_to_text(data, name):
+        if nul_side >= units / 20 and other_side <= nul_side / 4 and _decodes_to_text(data, name):
             return name
     return None
 
@@ -165,7 +170,7 @@ def _decode_declared(data: bytes, label: str) -> tuple[str, str] | None:
     if name.startswith(("utf-16", "utf-32")):
         # A page whose declaration could be read as ASCII is not in UTF-16/32.
         return None
-    for candidate in (name, _SUPERSETS.get(name)):
+    for candidate in (_READ_AS.get(name), name, _EXTENDED_BY.get(name)):
         if candidate:
             try:
                 return data.decode(candidate), codecs.lookup(candidate).name
@@ -183,26 +188,29 @@ def _detect(data: bytes) -> tuple[str, str]:
     if not matches:
         raise UndecodableError("undecodable: no known text encoding fits these bytes")
     rank = {codecs.lookup(name).name: index for index, name in enumerate(_CANDIDATES)}
-    best = min(
-        matches,
-        key=lambda m: (round(m.chaos, 2), -round(m.coherence, 2), rank.get(codecs.lookup(m.encoding).name, len(rank))),
-    )
-    return str(best), codecs.lookup(best.encoding).name
+
+    def preference(encoding: str) -> int:
+        return rank.get(codecs.lookup(encoding).name, len(rank))
+
+    best = min(matches, key=lambda m: (round(m.chaos, 2), -round(m.coherence, 2), preference(m.encoding)))
+    # Encodings that give the very same text are equally right; name the most common.
+    return str(best), codecs.lookup(min(best.could_be_from_charset, key=preference)).name
 
 
 def _detect_cjk(data: bytes) -> tuple[str, str] | None:
     """Japanese and Korean, which the detector confuses with each other and with Chinese.
 
     Japanese prose always has hiragana, which no other CJK encoding's bytes decode to
-    under Shift_JIS or EUC-JP; Korean prose is almost all Hangul, which Chinese or
-    Japanese bytes decode to under EUC-KR only in part. Chinese is left to the detector.
+    under Shift_JIS or EUC-JP; Korean prose is almost all Hangul, and almost all of it
+    the common syllables EUC-KR has, while Chinese, Japanese or random bytes decoded
+    as EUC-KR or CP949 give mixed or rare characters. Chinese is left to the detector.
     """
     for name, script, share in (
         ("shift_jis", _is_hiragana, 0.1),
         ("cp932", _is_hiragana, 0.1),
         ("euc_jp", _is_hiragana, 0.1),
-        ("euc_kr", _is_hangul, 0.9),
-        ("cp949", _is_hangul, 0.9),
+        ("euc_kr", _is_common_hangul, 0.9),
+        ("cp949", _is_common_hangul, 0.9),
     ):
         try:
             text = data.decode(name)
@@ -219,5 +227,11 @@ def _is_hiragana(char: str) -> bool:
     return "\u3041" <= char <= "\u309f"
 
 
-def _is_hangul(char: str) -> bool:
-    return "\uac00" <= char <= "\ud7a3"
+def _is_common_hangul(char: str) -> bool:
+    if not "\uac00" <= char <= "\ud7a3":
+        return False
+    try:
+        char.encode("euc_kr")
+    except UnicodeEncodeError:
+        return False
+    return True
