@@ -23,6 +23,9 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
+# Script and control-character checks look at this many decoded characters: enough to
+# judge, and a 20 MB file costs no more than a small one.
+_SAMPLE_CHARS = 65536
 # A declaration is looked for only near the top, where browsers look for it too.
 _PRESCAN_BYTES = 8192
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9][a-z0-9_.:\-]*)""", re.IGNORECASE)
@@ -158,8 +161,9 @@ def _decodes_to_text(data: bytes, name: str) -> bool:
         text = data.decode(name)
     except UnicodeDecodeError:
         return False
-    controls = sum(1 for c in text if unicodedata.category(c) in ("Cc", "Cn", "Co", "Cs") and c not in "\t\n\r\f")
-    return controls <= len(text) / 100
+    sample = text[:_SAMPLE_CHARS]
+    controls = sum(1 for c in sample if unicodedata.category(c) in ("Cc", "Cn", "Co", "Cs") and c not in "\t\n\r\f")
+    return controls <= len(sample) / 100
 
 
 def _decode_declared(data: bytes, label: str) -> tuple[str, str] | None:
@@ -216,7 +220,7 @@ def _detect_cjk(data: bytes) -> tuple[str, str] | None:
             text = data.decode(name)
         except UnicodeDecodeError:
             continue
-        wide = _ASCII.sub("", text)
+        wide = _ASCII.sub("", text[:_SAMPLE_CHARS])
         letters = [c for c in wide if unicodedata.category(c).startswith("L")]
         if len(letters) >= 8 and sum(map(script, letters)) >= share * len(letters):
             return text, codecs.lookup(name).name

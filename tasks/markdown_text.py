@@ -21,20 +21,26 @@ _BULLET = re.compile(r"^([ \t]*)[-*+][ \t]+(?:\[[ xX]\][ \t]+)?")
 _TABLE_ROW = re.compile(r"^[ \t]*\|(.*?)\|?[ \t]*$")
 _CELL_BORDER = re.compile(r"[ \t]*\|[ \t]*")
 
+# Every span is bounded (and emphasis cannot contain its own marker) so that a long line
+# of unmatched `*`, `[` or backticks costs linear time, not quadratic.
+_SPAN = 1000
+_NESTING = 4
 # Pieces of a line that are taken literally: code spans and backslash escapes.
-_LITERAL = re.compile(r"(`+)(.+?)\1|\\([!-/:-@\[-`{-~])")
-_INLINE = (
-    (re.compile(r"<!--.*?-->"), ""),
-    (re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])"), ""),
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
+_LITERAL = re.compile(rf"(`+)([^`]{{1,{_SPAN}}}?)\1|\\([!-/:-@\[-`{{-~])")
+_MARKUP = (
+    (re.compile(rf"<!--.{{0,{_SPAN}}}?-->"), ""),
+    (re.compile(rf"!\[[^\[\]]{{0,{_SPAN}}}\](?:\([^)]{{0,{_SPAN}}}\)|\[[^\[\]]{{0,{_SPAN}}}\])"), ""),
+    (re.compile(rf"\[([^\[\]]{{1,{_SPAN}}})\]\([^)]{{0,{_SPAN}}}\)"), r"\1"),
+    (re.compile(rf"\[([^\[\]]{{1,{_SPAN}}})\]\[[^\[\]]{{0,{_SPAN}}}\]"), r"\1"),
     (re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>"), r"\1"),
-    (re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"), ""),
-    (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), r"\1"),
-    (re.compile(r"(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)"), r"\1"),
-    (re.compile(r"\*(?=[^\s*])(.+?)(?<=[^\s*])\*"), r"\1"),
-    (re.compile(r"(?<!\w)_(?=[^\s_])(.+?)(?<=[^\s_])_(?!\w)"), r"\1"),
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),
+    (re.compile(rf"</?[A-Za-z][A-Za-z0-9-]{{0,{_SPAN}}}(?:\s[^<>]{{0,{_SPAN}}})?/?>"), ""),
+)
+_EMPHASIS = (
+    re.compile(rf"\*\*(?=[^\s*])([^*]{{1,{_SPAN}}}?)(?<=[^\s*])\*\*"),
+    re.compile(rf"(?<!\w)__(?=[^\s_])([^_]{{1,{_SPAN}}}?)(?<=[^\s_])__(?!\w)"),
+    re.compile(rf"\*(?=[^\s*])([^*]{{1,{_SPAN}}}?)(?<=[^\s*])\*"),
+    re.compile(rf"(?<!\w)_(?=[^\s_])([^_]{{1,{_SPAN}}}?)(?<=[^\s_])_(?!\w)"),
+    re.compile(rf"~~(?=[^\s~])([^~]{{1,{_SPAN}}}?)(?<=[^\s~])~~"),
 )
 
 
@@ -88,6 +94,14 @@ def _inline(line: str) -> str:
 
 
 def _strip_inline(text: str) -> str:
-    for pattern, replacement in _INLINE:
+    for pattern, replacement in _MARKUP:
         text = pattern.sub(replacement, text)
+    # Inner emphasis goes first (`**a *b* c**`), so repeat, as deep as prose nests it.
+    for _ in range(_NESTING):
+        stripped = text
+        for pattern in _EMPHASIS:
+            stripped = pattern.sub(r"\1", stripped)
+        if stripped == text:
+            break
+        text = stripped
     return text

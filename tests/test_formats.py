@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,14 @@ def test_flow_ingests_only_the_extensions_asked_for(tmp_path: Path, sqlite_url: 
     run(folder, sqlite_url, extensions=["md"])
     assert [r["key"] for r in export_records(sqlite_url)] == ["b.md"]
     assert version_of(sqlite_url, "b.md")["text"] == f"{STORY} In Markdown."
+
+
+def test_nested_emphasis_is_removed() -> None:
+    assert markdown_to_text("**bold *and em* inside** and ***both***") == "bold and em inside and both"
+
+
+@pytest.mark.parametrize("line", ["*a " * 50_000, "[" * 150_000, "![" * 50_000, "`x" * 50_000, "__a " * 40_000])
+def test_long_lines_of_unmatched_markers_take_bounded_time(line: str) -> None:
+    started = time.perf_counter()
+    markdown_to_text(line)
+    assert time.perf_counter() - started < 5
