@@ -19,10 +19,7 @@ from storage import queries
 from storage.session import session_scope
 from tasks.document import Document
 
-# "" stands for files without an extension (README, exports named by id): their first
-# bytes are sniffed to tell HTML from text from binary. Files with any other extension
-# (.png, .pdf, .zip ...) are skipped here, unread: a folder of images should cost one
-# directory listing, not a read of every image just to reject it.
+# "" stands for files without an extension; see `walk` for why others are skipped.
 DEFAULT_EXTENSIONS = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ""})
 
 
@@ -51,7 +48,12 @@ def walk(source: Path, extensions: frozenset[str] = DEFAULT_EXTENSIONS) -> Itera
 
     Symlinked folders are not descended (they may loop or leave the root); a symlinked
     file is kept, and a broken one yields a document the extract stage will reject.
-    Only names whose extension is in `extensions` are yielded (see DEFAULT_EXTENSIONS).
+
+    Only files whose extension is in `extensions` are yielded; `""` there takes files
+    with no extension (README, exports named by id), whose first bytes the extract stage
+    sniffs to tell HTML from text from binary. Files with any other extension (.png,
+    .pdf, .zip ...) are skipped here, unread, rather than sniffed and rejected: a folder
+    of images should cost one directory listing, not a read of every image.
     """
     pending = [source]
     while pending:

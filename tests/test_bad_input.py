@@ -157,7 +157,7 @@ def test_a_parser_failure_rejects_only_that_page(tmp_path: Path, monkeypatch: py
     }
 
 
-def test_a_batch_of_bad_files_is_stored_with_reasons(tmp_path: Path, sqlite_url: str) -> None:
+def test_a_batch_of_bad_files_is_stored_with_reasons(tmp_path: Path, db_url: str) -> None:
     folder = tmp_path / "inbox"
     folder.mkdir()
     (folder / "story.txt").write_text(STORY)
@@ -178,7 +178,7 @@ def test_a_batch_of_bad_files_is_stored_with_reasons(tmp_path: Path, sqlite_url:
     (folder / "dangling.txt").symlink_to(folder / "missing.txt")
     (folder / "loop.txt").symlink_to(folder / "loop.txt")
 
-    report = run(folder, sqlite_url, max_bytes=limit)
+    report = run(folder, db_url, max_bytes=limit)
 
     reasons = {r["key"]: r["reason"] for r in report["rejected"]}
     assert reasons.pop("deep.html", None) in {None, "no text left after cleaning"}
@@ -196,7 +196,7 @@ def test_a_batch_of_bad_files_is_stored_with_reasons(tmp_path: Path, sqlite_url:
         "dangling.txt": "broken symlink: its target does not exist",
         "loop.txt": "symlink loop",
     }
-    records = {r["key"]: r for r in export_records(sqlite_url)}
+    records = {r["key"]: r for r in export_records(db_url)}
     assert records["story.txt"]["status"] == "active" and records["story.txt"]["text"] == STORY
     assert all(records[key]["status"] == "rejected" for key in reasons)
 
