@@ -33,9 +33,9 @@ _XML_ENCODING = re.compile(rb"""\A\s*<\?xml\b[^>]*?encoding\s*=\s*["']([a-z0-9][
 
 # Labels that browsers (the WHATWG Encoding Standard) decode as a superset whose extra
 # characters sit where the label's charset has C1 controls: the superset comes first.
+# Keys are Python's canonical codec names, as `codecs.lookup(label).name` gives them.
 _READ_AS = {
     "ascii": "cp1252",
-    "latin-1": "cp1252",
     "iso8859-1": "cp1252",
     "iso8859-9": "cp1254",
     "tis-620": "cp874",
@@ -73,8 +73,8 @@ _CANDIDATES = (
     "iso8859_7",
     "cp866",
 )
-# The detector keeps a candidate whose decoded text is at most this "messy"; real
-# short CJK passages score around 0.2, the library's default cut-off.
+# The detector keeps a candidate whose decoded text is at most this "messy"; short real
+# passages dense in full-width punctuation score above 0.2, the library's default.
 _CHAOS_THRESHOLD = 0.3
 
 _ASCII = re.compile(r"[\x00-\x7f]")
