@@ -123,10 +123,7 @@ def extract(batch: Batch, max_bytes: int = DEFAULT_MAX_BYTES) -> Batch:
             doc.unchanged = True
             counts["unchanged"] += 1
             continue
-        if not data:
-            doc.reject("empty file")
-        else:
-            parse(doc, data)
+        parse(doc, data)
         counts["rejected" if doc.status == "rejected" else "extracted"] += 1
     batch.counts.update({f"extract.{k}": v for k, v in counts.items()})
     return batch

@@ -209,3 +209,11 @@ def test_the_encoding_is_recorded_on_the_document() -> None:
     doc = Document(key="ru.txt", path="ru.txt")
     parse(doc, ("Съешь же ещё этих мягких французских булок, да выпей чаю. " * 8).encode("koi8-r"))
     assert (doc.status, doc.encoding, doc.format) == ("active", "koi8-r", "text")
+
+
+def test_utf8_page_mislabelled_latin1_is_repaired_after_parsing() -> None:
+    # The declaration is trusted because the bytes decode under it; the mojibake that
+    # produces in the text is what repair is for.
+    page = Document(key="p.html", path="p.html")
+    parse(page, '<meta charset="iso-8859-1"><p>Le café coûte 3 € à Zürich — déjà vu.</p>'.encode())
+    assert (page.encoding, page.text) == ("cp1252", "Le café coûte 3 € à Zürich — déjà vu.")
