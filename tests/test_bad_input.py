@@ -218,8 +218,12 @@ def test_a_rejected_file_that_changes_is_tried_again(tmp_path: Path, sqlite_url:
 # --- arbitrary input -------------------------------------------------------------------
 
 _EXTENSIONS = ["", ".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml"]
-_SIGNATURES = [b"", b"%PDF-", b"\x89PNG\r\n\x1a\n", b"PK\x03\x04", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"<html>", b"<!doctype html><p>"]
-_ENCODINGS = ["utf-8", "utf-16", "utf-16-le", "utf-32", "cp1251", "koi8-r", "gb18030", "shift_jis", "euc-kr", "cp1252", "latin-1"]
+_SIGNATURES = [
+    b"", b"%PDF-", b"\x89PNG\r\n\x1a\n", b"PK\x03\x04", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"<html>", b"<!doctype html><p>"
+]
+_ENCODINGS = [
+    "utf-8", "utf-16", "utf-16-le", "utf-32", "cp1251", "koi8-r", "gb18030", "shift_jis", "euc-kr", "cp1252", "latin-1"
+]
 
 names = st.builds(
     lambda stem, extension: stem + extension,
@@ -228,12 +232,18 @@ names = st.builds(
     ),
     st.sampled_from(_EXTENSIONS),
 )
+
+
+def nested(tags: list[str], text: str) -> bytes:
+    return ("".join(f"<{t}>" for t in tags) + text + "".join(f"</{t}>" for t in reversed(tags))).encode()
+
+
 contents = st.one_of(
     st.binary(max_size=2000),
     st.builds(lambda text, encoding: text.encode(encoding, errors="replace"), st.text(max_size=500), st.sampled_from(_ENCODINGS)),
     st.builds(lambda prefix, rest: prefix + rest, st.sampled_from(_SIGNATURES), st.binary(max_size=500)),
     st.builds(
-        lambda tags, text: "".join(f"<{t}>" for t in tags).encode() + text.encode() + "".join(f"</{t}>" for t in reversed(tags)).encode(),
+        nested,
         st.lists(st.sampled_from(["html", "body", "div", "p", "script", "b", "title", "table"]), max_size=30),
         st.text(max_size=200),
     ),

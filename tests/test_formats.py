@@ -142,7 +142,9 @@ def test_flow_reads_each_format_and_sniffs_extensionless_files(tmp_path: Path, s
     folder = tmp_path / "mixed"
     folder.mkdir()
     (folder / "notes.md").write_text(f"# Harbour news\n\n{STORY.replace('three weeks', '**three weeks**')}\n")
-    (folder / "page.xhtml").write_text(f'<?xml version="1.0"?><html><head><title>Quay</title></head><body><p>{STORY} Again.</p></body></html>')
+    (folder / "page.xhtml").write_text(
+        f'<?xml version="1.0"?><html><head><title>Quay</title></head><body><p>{STORY} Again.</p></body></html>'
+    )
     (folder / "README").write_text(f"{STORY} Once more, as plain text.")
     (folder / "SAVED_PAGE").write_bytes(f"<!doctype html><title>Saved</title><p>{STORY} Saved.</p>".encode("utf-16"))
     (folder / "scan").write_bytes(b"%PDF-1.4\n1 0 obj\n")
