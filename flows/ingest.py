@@ -24,9 +24,9 @@ from storage import migrate, runs
 from storage.session import display_url
 from tasks.clean import clean_task
 from tasks.dedupe import dedupe_task
-from tasks.discover import Selection, discover_task
+from tasks.discover import Selection, discover_task, extension_set
 from tasks.document import Batch, Document
-from tasks.extract import extract_task
+from tasks.extract import DEFAULT_MAX_BYTES, extract_task
 from tasks.language import detect_language_task
 from tasks.store import store_deletions_task, store_task
 
@@ -70,6 +70,8 @@ def ingest(
     since: date | None = None,
     retries: int = 3,
     retry_delay_seconds: float = 2.0,
+    extensions: list[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> dict[str, Any]:
     """Ingest the source folder once and return the run report.
 
@@ -77,6 +79,12 @@ def ingest(
     time are submitted to a process pool or a Dask cluster (see `flows.runners`);
     dedupe and store always run here, batch after batch in discovery order, so the
     store sees the same sequence of writes whatever the parallelism.
+
+    `extensions` lists the file extensions to ingest (`""` for files without one, whose
+    first bytes decide between HTML, text and rejection); `None` means .txt .text .md
+    .markdown .html .htm .xhtml and extension-less files. Files with other extensions
+    are not read at all. Narrowing the list makes previously stored files look deleted.
+    `max_bytes` rejects larger files without reading them.
     """
     started = time.perf_counter()
     settings = Settings.resolve(source, db)
@@ -95,17 +103,20 @@ def ingest(
         report.stage_runs[stage.name] += runs
         report.stage_documents[stage.name] += documents
 
-    def run(stage: Task[..., Any], label: str, batch: Any, *args: Any) -> Any:
+    def run(stage: Task[..., Any], label: str, batch: Any, *args: Any, **options: Any) -> Any:
         began = time.perf_counter()
-        result = configured(stage, label)(batch, *args)
+        result = configured(stage, label)(batch, *args, **options)
         account(stage, began, 1, len(batch.documents) if isinstance(batch, Batch) else len(batch))
         return result
 
-    def run_wave(stage: Task[..., Any], wave: list[tuple[int, Batch]]) -> list[tuple[int, Batch]]:
+    def run_wave(stage: Task[..., Any], wave: list[tuple[int, Batch]], **options: Any) -> list[tuple[int, Batch]]:
         if runner is None:
-            return [(n, run(stage, f"{stage.name}[{n}/{total}]", batch)) for n, batch in wave]
+            return [(n, run(stage, f"{stage.name}[{n}/{total}]", batch, **options)) for n, batch in wave]
         began = time.perf_counter()
-        futures = [(n, runner.submit(configured(stage, f"{stage.name}[{n}/{total}]"), {"batch": batch})) for n, batch in wave]
+        futures = [
+            (n, runner.submit(configured(stage, f"{stage.name}[{n}/{total}]"), {"batch": batch, **options}))
+            for n, batch in wave
+        ]
         done = [(n, future.result()) for n, future in futures]
         account(stage, began, len(wave), sum(len(batch.documents) for _, batch in wave))
         return done
@@ -117,7 +128,9 @@ def ingest(
         try:
             selection = Selection(paths=tuple(paths or ()), since=datetime.combine(since, dtime.min) if since else None)
             began = time.perf_counter()
-            discovery = configured(discover_task, "discover")(settings.source, url, force, selection=selection)
+            discovery = configured(discover_task, "discover")(
+                settings.source, url, force, extensions=extension_set(extensions), selection=selection
+            )
             account(discover_task, began, 1, discovery.seen)
             report.counts["unchanged"] += discovery.unchanged
             total = -(-len(discovery.documents) // batch_size)
@@ -125,7 +138,8 @@ def ingest(
             logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
             numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
             for wave in _waves(numbered, max(workers, 2 if dask_address else 1)):
-                for stage in (extract_task, clean_task, detect_language_task):
+                wave = run_wave(extract_task, wave, max_bytes=max_bytes)
+                for stage in (clean_task, detect_language_task):
                     wave = run_wave(stage, wave)
                 for number, batch in wave:
                     batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +21,18 @@ from storage import queries
 from storage.session import session_scope
 from tasks.document import Document
 
-DEFAULT_EXTENSIONS = frozenset({".txt", ".text", ".html", ".htm"})
+# "" stands for files without an extension; see `walk` for why others are skipped.
+DEFAULT_EXTENSIONS = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ""})
+
+
+def extension_set(extensions: Iterable[str] | None) -> frozenset[str]:
+    """The extensions to ingest, normalised: lower case, leading dot ("TXT" → ".txt").
+
+    `None` means the default; `""` in the list means files without an extension.
+    """
+    if extensions is None:
+        return DEFAULT_EXTENSIONS
+    return frozenset(f".{e.strip().lower().lstrip('.')}" if e.strip(" .") else "" for e in extensions)
 
 
 @dataclass
@@ -39,6 +50,12 @@ def walk(source: Path, extensions: frozenset[str] = DEFAULT_EXTENSIONS) -> Itera
 
     Symlinked folders are not descended (they may loop or leave the root); a symlinked
     file is kept, and a broken one yields a document the extract stage will reject.
+
+    Only files whose extension is in `extensions` are yielded; `""` there takes files
+    with no extension (README, exports named by id), whose first bytes the extract stage
+    sniffs to tell HTML from text from binary. Files with any other extension (.png,
+    .pdf, .zip ...) are skipped here, unread, rather than sniffed and rejected: a folder
+    of images should cost one directory listing, not a read of every image.
     """
     pending = [source]
     while pending:

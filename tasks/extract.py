@@ -1,9 +1,15 @@
-"""Stage 2: read each file once, hash its bytes, and turn it into text and metadata."""
+"""Stage 2: read each file once, hash its bytes, and turn it into text and metadata.
+
+Every way a single file can be bad (unreadable, binary, undecodable, unparsable) ends
+as that document's rejection reason; none of them stops the rest of the batch.
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from collections import Counter
 
 from prefect import task
@@ -12,26 +18,43 @@ from prefect.cache_policies import NO_CACHE
 from tasks.decode import UndecodableError, decode_html, decode_text
 from tasks.document import Batch, Document
 from tasks.html_text import extract_html
+from tasks.markdown_text import markdown_to_text
 from tasks.plain_text import split_date_header
+from tasks.repair import repair
+from tasks.sniff import binary_kind, format_for
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-HTML_EXTENSIONS = frozenset({".html", ".htm"})
+
+# Opening never blocks (a FIFO would wait for a writer) and never adopts a terminal.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+_FILE_TYPES = (
+    (stat.S_ISDIR, "directory"),
+    (stat.S_ISFIFO, "named pipe"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+)
 
 
 class ReadError(OSError):
     """A file that cannot be read; its message is the rejection reason."""
 
 
-def read_bytes(doc: Document, max_bytes: int) -> bytes:
-    """The file's bytes, refusing files over `max_bytes` before reading them."""
+def read_bytes(path: str, max_bytes: int) -> bytes:
+    """The file's bytes, refusing anything but a regular file of at most `max_bytes`.
+
+    Type and size are checked from `stat` before the file is opened, so a FIFO, a
+    device or a huge file is never read; they are checked again on the open handle in
+    case the path was swapped in between.
+    """
     try:
-        size = os.stat(doc.path).st_size
-        if size > max_bytes:
-            raise ReadError(f"file too large: {size} bytes (limit {max_bytes})")
-        with open(doc.path, "rb") as handle:
-            return handle.read(max_bytes + 1)
+        _check(os.stat(path), max_bytes)
+        descriptor = os.open(path, _OPEN_FLAGS)
+        with open(descriptor, "rb") as handle:
+            _check(os.fstat(descriptor), max_bytes)
+            data = handle.read(max_bytes + 1)
     except FileNotFoundError:
-        if os.path.islink(doc.path):
+        if os.path.islink(path):
             raise ReadError("broken symlink: its target does not exist") from None
         raise ReadError("file vanished before it could be read") from None
     except PermissionError:
@@ -39,19 +62,50 @@ def read_bytes(doc: Document, max_bytes: int) -> bytes:
     except ReadError:
         raise
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ReadError("symlink loop") from None
         raise ReadError(f"unreadable: {error.strerror or error}") from None
+    if len(data) > max_bytes:
+        raise ReadError(f"file too large: over {max_bytes} bytes (it grew while being read)")
+    return data
 
 
-def _parse(doc: Document, data: bytes) -> None:
-    if os.path.splitext(doc.key)[1].lower() in HTML_EXTENSIONS:
-        markup, doc.encoding = decode_html(data)
-        page = extract_html(markup)
-        doc.format, doc.text, doc.title, doc.published = "html", page.text, page.title, page.published
-        doc.author, doc.canonical_url, doc.language_hint = page.author, page.canonical_url, page.language_hint
+def _check(status: os.stat_result, max_bytes: int) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        kind = next((name for test, name in _FILE_TYPES if test(status.st_mode)), "special file")
+        raise ReadError(f"not a regular file ({kind})")
+    if status.st_size > max_bytes:
+        raise ReadError(f"file too large: {status.st_size} bytes (limit {max_bytes})")
+
+
+def parse(doc: Document, data: bytes) -> None:
+    """Fill the document's text and metadata from its bytes, or reject it with the reason."""
+    binary = binary_kind(data)
+    if binary:
+        doc.reject(f"binary file ({binary})")
         return
-    text, doc.encoding = decode_text(data)
-    parts = split_date_header(text)
-    doc.format, doc.text, doc.title, doc.published = "text", parts.text, parts.title, parts.published
+    doc.format = format_for(doc.key, data)
+    try:
+        text, doc.encoding = decode_html(data) if doc.format == "html" else decode_text(data)
+    except UndecodableError as error:
+        doc.reject(str(error))
+        return
+    if not text.strip():
+        doc.reject("empty file" if not text else "file holds only whitespace")
+        return
+    if doc.format == "html":
+        try:
+            page = extract_html(text)
+        except Exception as error:  # noqa: BLE001 - any parser failure is this page's problem only
+            doc.reject(f"could not parse HTML: {type(error).__name__}")
+            return
+        doc.text, doc.title, doc.published = repair(page.text), page.title and repair(page.title), page.published
+        doc.author, doc.canonical_url, doc.language_hint = page.author, page.canonical_url, page.language_hint
+    elif doc.format == "markdown":
+        doc.text = repair(markdown_to_text(text), entities=True)
+    else:
+        parts = split_date_header(repair(text, entities=True))
+        doc.text, doc.title, doc.published = parts.text, parts.title, parts.published
 
 
 def extract(batch: Batch, max_bytes: int = DEFAULT_MAX_BYTES) -> Batch:
@@ -59,7 +113,7 @@ def extract(batch: Batch, max_bytes: int = DEFAULT_MAX_BYTES) -> Batch:
     counts: Counter[str] = Counter()
     for doc in batch.pending():
         try:
-            data = read_bytes(doc, max_bytes)
+            data = read_bytes(doc.path, max_bytes)
         except ReadError as error:
             doc.reject(str(error))
             counts["rejected"] += 1
@@ -69,17 +123,8 @@ def extract(batch: Batch, max_bytes: int = DEFAULT_MAX_BYTES) -> Batch:
             doc.unchanged = True
             counts["unchanged"] += 1
             continue
-        if not data.strip():
-            doc.reject("empty file" if not data else "file holds only whitespace")
-            counts["rejected"] += 1
-            continue
-        try:
-            _parse(doc, data)
-        except UndecodableError as error:
-            doc.reject(str(error))
-            counts["rejected"] += 1
-            continue
-        counts["extracted"] += 1
+        parse(doc, data)
+        counts["rejected" if doc.status == "rejected" else "extracted"] += 1
     batch.counts.update({f"extract.{k}": v for k, v in counts.items()})
     return batch
 

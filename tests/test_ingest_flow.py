@@ -87,7 +87,7 @@ def test_bad_files_are_rejected_and_the_rest_is_stored(source: Path, db_url: str
     reasons = {r["key"]: r["reason"] for r in report["rejected"]}
     assert reasons["empty.txt"] == "empty file"
     assert reasons["dangling.txt"].startswith("broken symlink")
-    assert "UTF-8" in reasons["latin1.txt"]
+    assert reasons["latin1.txt"] == "binary file (NUL bytes)"
     assert reasons["blank.html"] == "no text left after cleaning"
     records = {r["key"]: r for r in export_records(db_url)}
     assert records[seed_key]["status"] == "active"
