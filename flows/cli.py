@@ -30,6 +30,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
     parameters = {
         "force": args.force, "batch_size": args.batch_size, "workers": args.workers, "dask_address": args.dask_address,
+        "extensions": args.extensions, "max_bytes": args.max_bytes,
     }
     return _run_locally(ingest, args, parameters, "ingest")
 
@@ -167,6 +168,11 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--batch-size", type=int, default=250, help="documents per task run (default 250)")
     ingest.add_argument("--workers", type=int, default=1, help="processes for the CPU-bound stages (default 1)")
     ingest.add_argument("--dask-address", help="run the CPU-bound stages on this Dask scheduler (tcp://HOST:PORT)")
+    ingest.add_argument(
+        "--extension", dest="extensions", action="append",
+        help="ingest files with this extension (repeatable; '' for none; default .txt .text .md .markdown .html .htm .xhtml and none)",
+    )
+    ingest.add_argument("--max-bytes", type=int, default=20 * 1024 * 1024, help="reject larger files unread (default 20 MB)")
     ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs on the console")
     ingest.set_defaults(handler=_ingest)
 

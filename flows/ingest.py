@@ -72,6 +72,7 @@ def ingest(
     retry_delay_seconds: float = 2.0,
     extensions: list[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    follow_outside_symlinks: bool = False,
 ) -> dict[str, Any]:
     """Ingest the source folder once and return the run report.
 
@@ -84,7 +85,8 @@ def ingest(
     first bytes decide between HTML, text and rejection); `None` means .txt .text .md
     .markdown .html .htm .xhtml and extension-less files. Files with other extensions
     are not read at all. Narrowing the list makes previously stored files look deleted.
-    `max_bytes` rejects larger files without reading them.
+    `max_bytes` rejects larger files without reading them; a symlink whose target lies
+    outside the source is rejected unless `follow_outside_symlinks`.
     """
     started = time.perf_counter()
     settings = Settings.resolve(source, db)
@@ -129,7 +131,12 @@ def ingest(
             selection = Selection(paths=tuple(paths or ()), since=datetime.combine(since, dtime.min) if since else None)
             began = time.perf_counter()
             discovery = configured(discover_task, "discover")(
-                settings.source, url, force, extensions=extension_set(extensions), selection=selection
+                settings.source,
+                url,
+                force,
+                extensions=extension_set(extensions),
+                selection=selection,
+                follow_outside_symlinks=follow_outside_symlinks,
             )
             account(discover_task, began, 1, discovery.seen)
             report.counts["unchanged"] += discovery.unchanged
@@ -138,7 +145,7 @@ def ingest(
             logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
             numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
             for wave in _waves(numbered, max(workers, 2 if dask_address else 1)):
-                wave = run_wave(extract_task, wave, max_bytes=max_bytes)
+                wave = run_wave(extract_task, wave, max_bytes=max_bytes, settle_seconds=settings.settle_seconds)
                 for stage in (clean_task, detect_language_task):
                     wave = run_wave(stage, wave)
                 for number, batch in wave:

@@ -31,6 +31,7 @@ class RunReport:
             "database_url": self.database_url,
             "flow_run_id": self.flow_run_id,
             "outcomes": {name: self.counts.get(name, 0) for name in OUTCOMES},
+            "deferred": self.counts.get("deferred", 0),
             "languages": self.languages(),
             "rejected": [{"key": k, "reason": r} for k, r in self.rejected],
             "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
@@ -46,6 +47,8 @@ def format_summary(report: dict[str, Any], limit: int = 10) -> str:
         f"seedflow ingest: {report['source']}",
         "  " + "  ".join(f"{name} {outcomes[name]}" for name in OUTCOMES),
     ]
+    if report["deferred"]:
+        lines.append(f"  deferred {report['deferred']} (changing while read; the next run takes them)")
     if report["languages"]:
         lines.append("  languages: " + ", ".join(f"{k} {v}" for k, v in report["languages"].items()))
     for item in report["rejected"][:limit]:

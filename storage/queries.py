@@ -111,10 +111,17 @@ def write_batch(
 ) -> Counter[str]:
     """Store a batch: a new version for each changed document, fingerprints for all.
 
+    Deferred documents (still being written when read) are left out entirely, so their
+    old fingerprint makes the next run read them again.
+
     Rows are locked (PostgreSQL) and versions carry a unique (document, version) pair,
     so a retried or concurrent write can never add the same version twice.
     """
     outcomes: Counter[str] = Counter()
+    deferred = [d for d in documents if d.deferred]
+    if deferred:
+        outcomes["deferred"] = len(deferred)
+        documents = [d for d in documents if not d.deferred]
     rows = _documents_for_update(session, [d.key for d in documents], now)
     for doc in documents:
         row = rows[doc.key]

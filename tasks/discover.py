@@ -45,11 +45,30 @@ class Discovery:
     unchanged: int = 0
 
 
-def walk(source: Path, extensions: frozenset[str] = DEFAULT_EXTENSIONS) -> Iterator[Document]:
-    """Files below `source` in a stable order, hidden files and folders skipped.
+def file_key(source: Path, path: str) -> str:
+    """The path relative to `source`, `/`-separated, faithful to the name's bytes.
 
-    Symlinked folders are not descended (they may loop or leave the root); a symlinked
-    file is kept, and a broken one yields a document the extract stage will reject.
+    Names are bytes on POSIX; bytes that are not UTF-8 are kept as visible `\\xNN`
+    escapes, so the key can be stored as text anywhere and still names one file.
+    """
+    relative = Path(path).relative_to(source).as_posix()
+    return os.fsencode(relative).decode("utf-8", "backslashreplace")
+
+
+def _inside(path: str, root: str) -> bool:
+    real = os.path.realpath(path)
+    return os.path.commonpath([real, root]) == root
+
+
+def walk(
+    source: Path, extensions: frozenset[str] = DEFAULT_EXTENSIONS, follow_outside_symlinks: bool = False
+) -> Iterator[Document]:
+    """Files below `source` in a stable order (each folder's files, then its subfolders), hidden ones skipped.
+
+    Symlinked folders are not descended (they may loop or leave the root). A symlinked
+    file is kept if its target lies inside the root; one pointing outside is rejected
+    unread unless `follow_outside_symlinks`; a broken one yields a document the extract
+    stage rejects.
 
     Only files whose extension is in `extensions` are yielded; `""` there takes files
     with no extension (README, exports named by id), whose first bytes the extract stage
@@ -57,25 +76,31 @@ def walk(source: Path, extensions: frozenset[str] = DEFAULT_EXTENSIONS) -> Itera
     .pdf, .zip ...) are skipped here, unread, rather than sniffed and rejected: a folder
     of images should cost one directory listing, not a read of every image.
     """
+    root = os.path.realpath(source)
     pending = [source]
     while pending:
         folder = pending.pop()
         with os.scandir(folder) as scan:
-            entries = sorted(scan, key=lambda e: e.name, reverse=True)
+            entries = sorted(scan, key=lambda e: e.name)
+        subfolders = []
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                pending.append(Path(entry.path))
+                subfolders.append(Path(entry.path))
                 continue
             if os.path.splitext(entry.name)[1].lower() not in extensions:
                 continue
-            key = Path(entry.path).relative_to(source).as_posix()
+            doc = Document(key=file_key(source, entry.path), path=entry.path)
+            if entry.is_symlink() and not follow_outside_symlinks and not _inside(entry.path, root):
+                doc.reject("symlink points outside the source root")
             try:
                 stat = entry.stat()
-                yield Document(key=key, path=entry.path, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+                doc.size, doc.mtime_ns = stat.st_size, stat.st_mtime_ns
             except OSError:
-                yield Document(key=key, path=entry.path)
+                pass
+            yield doc
+        pending.extend(reversed(subfolders))
 
 
 @dataclass(frozen=True)
@@ -107,11 +132,12 @@ def discover(
     force: bool = False,
     extensions: frozenset[str] = DEFAULT_EXTENSIONS,
     selection: Selection = EVERYTHING,
+    follow_outside_symlinks: bool = False,
 ) -> Discovery:
     """Scan `source` against the store's fingerprints."""
     if not source.is_dir():
         raise NotADirectoryError(f"source folder {source} does not exist or is not a folder")
-    found = [doc for doc in walk(source, extensions) if selection.wants(doc)]
+    found = [doc for doc in walk(source, extensions, follow_outside_symlinks) if selection.wants(doc)]
     result = Discovery(seen=len(found))
     with session_scope(db_url) as session:
         stored = queries.fingerprints(session, [d.key for d in found])

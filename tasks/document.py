@@ -44,11 +44,12 @@ class Document:
     near_duplicate_of: str | None = None
     similarity: float | None = None
     unchanged: bool = False
+    deferred: bool = False
 
     @property
     def pending(self) -> bool:
         """Whether later content stages still have work to do on this document."""
-        return self.status == "active" and not self.unchanged
+        return self.status == "active" and not self.unchanged and not self.deferred
 
     def reject(self, reason: str) -> None:
         """Mark the document as rejected; it is still stored, with its reason."""
@@ -72,7 +73,7 @@ class Document:
         payload = {
             k: v
             for k, v in asdict(self).items()
-            if k not in {"path", "size", "mtime_ns", "file_sha256", "previous_sha256", "unchanged"}
+            if k not in {"path", "size", "mtime_ns", "file_sha256", "previous_sha256", "unchanged", "deferred"}
         }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -10,7 +10,9 @@ import errno
 import hashlib
 import os
 import stat
+import time
 from collections import Counter
+from dataclasses import dataclass
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -40,19 +42,44 @@ class ReadError(OSError):
     """A file that cannot be read; its message is the rejection reason."""
 
 
-def read_bytes(path: str, max_bytes: int) -> bytes:
+class FileChanging(Exception):
+    """The file kept changing while it was read; it is left for the next run to read whole."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Bytes read while the file stood still, with the size and mtime they belong to."""
+
+    data: bytes
+    size: int
+    mtime_ns: int
+
+
+def read_snapshot(path: str, max_bytes: int, settle_seconds: float = 0.0, attempts: int = 2) -> Snapshot:
     """The file's bytes, refusing anything but a regular file of at most `max_bytes`.
 
     Type and size are checked from `stat` before the file is opened, so a FIFO, a
     device or a huge file is never read; they are checked again on the open handle in
-    case the path was swapped in between.
+    case the path was swapped in between. A file whose size or mtime moves while it is
+    read is read again, and if it keeps moving, `FileChanging` defers it. So does a file
+    modified less than `settle_seconds` ago: a writer pausing between two chunks leaves a
+    file that stands still while read and is still half-written.
     """
     try:
         _check(os.stat(path), max_bytes)
-        descriptor = os.open(path, _OPEN_FLAGS)
-        with open(descriptor, "rb") as handle:
-            _check(os.fstat(descriptor), max_bytes)
-            data = handle.read(max_bytes + 1)
+        for _ in range(attempts):
+            descriptor = os.open(path, _OPEN_FLAGS)
+            with open(descriptor, "rb") as handle:
+                before = os.fstat(descriptor)
+                _check(before, max_bytes)
+                data = handle.read(max_bytes + 1)
+                after = os.fstat(descriptor)
+            if len(data) > max_bytes:
+                raise ReadError(f"file too large: over {max_bytes} bytes (it grew while being read)")
+            if before.st_size == after.st_size == len(data) and before.st_mtime_ns == after.st_mtime_ns:
+                if time.time_ns() - after.st_mtime_ns < settle_seconds * 1e9:
+                    break
+                return Snapshot(data, after.st_size, after.st_mtime_ns)
     except FileNotFoundError:
         if os.path.islink(path):
             raise ReadError("broken symlink: its target does not exist") from None
@@ -65,9 +92,7 @@ def read_bytes(path: str, max_bytes: int) -> bytes:
         if error.errno == errno.ELOOP:
             raise ReadError("symlink loop") from None
         raise ReadError(f"unreadable: {error.strerror or error}") from None
-    if len(data) > max_bytes:
-        raise ReadError(f"file too large: over {max_bytes} bytes (it grew while being read)")
-    return data
+    raise FileChanging(path)
 
 
 def _check(status: os.stat_result, max_bytes: int) -> None:
@@ -108,16 +133,21 @@ def parse(doc: Document, data: bytes) -> None:
         doc.text, doc.title, doc.published = parts.text, parts.title, parts.published
 
 
-def extract(batch: Batch, max_bytes: int = DEFAULT_MAX_BYTES) -> Batch:
+def extract(batch: Batch, max_bytes: int = DEFAULT_MAX_BYTES, settle_seconds: float = 0.0) -> Batch:
     """Read and parse every pending document; a file that fails is rejected with its reason."""
     counts: Counter[str] = Counter()
     for doc in batch.pending():
         try:
-            data = read_bytes(doc.path, max_bytes)
+            snapshot = read_snapshot(doc.path, max_bytes, settle_seconds)
         except ReadError as error:
             doc.reject(str(error))
             counts["rejected"] += 1
             continue
+        except FileChanging:
+            doc.deferred = True
+            counts["deferred"] += 1
+            continue
+        data, doc.size, doc.mtime_ns = snapshot.data, snapshot.size, snapshot.mtime_ns
         doc.file_sha256 = hashlib.sha256(data).hexdigest()
         if doc.file_sha256 == doc.previous_sha256:
             doc.unchanged = True

@@ -11,6 +11,8 @@ from pathlib import Path
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+# Tests write files and ingest them at once; the settle window is tested on its own.
+os.environ["SEEDFLOW_SETTLE_SECONDS"] = "0"
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
