@@ -196,7 +196,7 @@ def main() -> int:
     print(f"memory: seedflow model {model_mb:.0f} MB, langdetect profiles {langdetect_mb:.0f} MB")
 
     print(
-        f"\nThreshold trade-off (texts under {language.SHORT_LETTERS} letters need the probability;"
+        f"\nThreshold trade-off (texts under {language.SHORT_WORDS} words need the probability;"
         " right / wrong / und; tuning half → held-out half):"
     )
     for kind in ("sentences", "word-pairs", "single-words"):

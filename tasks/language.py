@@ -44,13 +44,13 @@ _UNSEEN = 0.5 / 10_000
 # independent; dividing the log-likelihoods by this keeps the probabilities of short
 # texts from claiming certainty they do not have.
 TEMPERATURE = 4.0
-# A text with fewer letters than this must reach MIN_PROBABILITY to be answered, else
-# it is `und`. Longer texts are answered outright: their rare errors are confusions of
-# close languages (Danish/Norwegian, Czech/Slovak) made with high probability, which a
-# threshold cannot separate from right answers, so it would only cost coverage there.
-# Both were calibrated on the first half of each corpus file and checked on the second
-# (benchmarks/language.py prints the trade-off).
-SHORT_LETTERS = 20
+# A text of fewer words than this (a name, a label, a two-word phrase) must reach
+# MIN_PROBABILITY to be answered, else it is `und`. Longer texts are answered outright:
+# their rare errors are confusions of close languages (Danish/Norwegian, Czech/Slovak)
+# made with high probability, which a threshold cannot tell from right answers, so it
+# would only cost coverage there. Both were calibrated on the first half of each corpus
+# file and checked on the second (benchmarks/language.py prints the trade-off).
+SHORT_WORDS = 3
 MIN_PROBABILITY = 0.7
 # Log-likelihood added per word found in a language's frequent-word list: worth a few
 # characters of n-gram evidence, enough to settle close languages (tuned on first halves).
@@ -147,11 +147,15 @@ def _sample(text: str) -> str:
     return " ".join(text[i * step : i * step + width] for i in range(SAMPLE_WINDOWS))
 
 
-def _ngrams(text: str, script: str) -> Counter[str]:
-    """langdetect's 1-, 2- and 3-grams of the words written in `script`, acronyms skipped."""
+def _words(text: str, script: str) -> list[str]:
+    """The words written in `script`, normalised as langdetect does, acronyms left out."""
     text = NGram.normalize_vi(Detector.MAIL_RE.sub(" ", Detector.URL_RE.sub(" ", text)))
-    text = _ACRONYMS.sub(" ", _NOT_IN_SCRIPT[script].sub(" ", text).translate(_normalizer))
-    padded = f" {' '.join(text.split())} "
+    return _ACRONYMS.sub(" ", _NOT_IN_SCRIPT[script].sub(" ", text).translate(_normalizer)).split()
+
+
+def _ngrams(words: list[str]) -> Counter[str]:
+    """langdetect's 1-, 2- and 3-grams of `words`, each word padded with a space."""
+    padded = f" {' '.join(words)} "
     # Slicing by zipping shifted copies runs in C; a trigram spanning two words ("a b")
     # is in no profile, so it simply finds no row.
     bigrams = map(operator.add, padded, padded[1:])
@@ -161,11 +165,15 @@ def _ngrams(text: str, script: str) -> Counter[str]:
     return grams
 
 
-def _loglik(text: str, script: str) -> dict[str, float]:
-    """Log-likelihood of `text` under each language written in `script` (empty: no evidence)."""
+def _loglik(words: list[str], text: str, script: str) -> dict[str, float]:
+    """Log-likelihood under each language written in `script` (empty: no evidence).
+
+    `words` give the n-grams; the frequent-word lists are matched against the raw `text`,
+    lowercased, since langdetect's normalisation would spell some words differently.
+    """
     model = _get_model()
     columns = model.columns.get(script)
-    found = [(row, n) for gram, n in _ngrams(text, script).items() if (row := model.index.get(gram)) is not None]
+    found = [(row, n) for gram, n in _ngrams(words).items() if (row := model.index.get(gram)) is not None]
     if not found or columns is None:
         return {}
     rows, counts = zip(*found)
@@ -191,25 +199,29 @@ def _rank(loglik: dict[str, float]) -> list[tuple[str, float]]:
 
 
 def detect(text: str, hint: str | None = None, min_probability: float = MIN_PROBABILITY) -> Detection:
-    """The language of `text`, or `und`; `hint` (the page's declared language) breaks ties.
+    """The language of `text`, or `und`; `hint`, the page's declared language, breaks ties.
+
+    The hint is only heard when the detector is unsure (a short text below the threshold)
+    and the hint is among its three best candidates: declared languages are often a
+    site-wide default, so they must not overrule what the text itself shows.
 
     `min_probability` is there for the benchmark's trade-off table; callers keep the default.
     """
     sample = _sample(text)
     profile = scripts.profile(sample)
     script = profile.main
-    letters = profile.counts[script] if script else 0
     if script is None:
         return Detection(UNDETERMINED, 0.0, [])
     outright = scripts.language_of_script(script)
     if outright is not None:
         return Detection(outright, 1.0, [{"language": outright, "score": 1.0}])
-    ranked = _rank(_loglik(sample, script)) if letters >= MIN_LETTERS else []
+    words = _words(sample, script)
+    ranked = _rank(_loglik(words, sample, script)) if profile.counts[script] >= MIN_LETTERS else []
     if not ranked:
         return Detection(UNDETERMINED, 0.0, [])
     top = [{"language": code, "score": round(p, 4)} for code, p in ranked[:3]]
     best, probability = ranked[0]
-    if letters >= SHORT_LETTERS or probability >= min_probability:
+    if len(words) >= SHORT_WORDS or probability >= min_probability:
         return Detection(best, round(probability, 4), top)
     hint = _CODES.get(hint or "", hint)
     for code, p in ranked[:3]:
