@@ -8,9 +8,10 @@ langdetect's sampling estimates), which is deterministic without a seed, more ac
 on sentences, and vectorised: an article costs well under a millisecond once sampled.
 
 Before the n-grams, the script decides what it can (`tasks.scripts`): single-language
-scripts answer outright and the others narrow the candidates. After them, a calibrated
-probability and a minimum amount of evidence decide between an answer and `und`, and
-the page's declared language breaks ties the detector cannot.
+scripts answer outright and the others narrow the candidates. Beside them, words found
+in a language's frequent-word list (`tasks.stopwords`) settle languages that share their
+spelling. Then a calibrated probability decides, for short texts, between an answer and
+`und`, and the page's declared language breaks ties the detector cannot.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import scripts
-from tasks.stopwords import stopwords
 from tasks.document import Batch
+from tasks.stopwords import stopwords
 
 UNDETERMINED = "und"
 # langdetect profile names and declared HTML codes → what seedflow stores. Norwegian is
