@@ -178,7 +178,10 @@ def _loglik(words: list[str], text: str, script: str) -> dict[str, float]:
     if not found or columns is None:
         return {}
     rows, counts = zip(*found)
-    loglik = np.array(counts, dtype=np.float64) @ model.log[np.array(rows)][:, columns]
+    # Multiply and sum rather than `@`: BLAS may split a product across threads and so
+    # change the last bits between processes; numpy's own summation order is fixed.
+    weighted = model.log[np.array(rows)][:, columns] * np.array(counts, dtype=np.float64)[:, None]
+    loglik = weighted.sum(axis=0)
     hits = [row for word in _WORD.findall(text.lower()) if (row := model.word_index.get(word)) is not None]
     if hits:
         loglik += model.word_hits[np.array(hits)][:, columns].sum(axis=0, dtype=np.float64)
