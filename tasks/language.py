@@ -140,12 +140,23 @@ def _get_model() -> _Model:
 
 
 def _sample(text: str) -> str:
-    """The whole text if short, else a few windows spread over it (start, middle, end)."""
+    """The whole text if short, else a few windows spread over it (start, middle, end).
+
+    Each window is trimmed to whole words: a word cut in half makes n-grams of no language.
+    """
     if len(text) <= SAMPLE_CHARS:
         return text
     width = SAMPLE_CHARS // SAMPLE_WINDOWS
     step = (len(text) - width) // (SAMPLE_WINDOWS - 1)
-    return " ".join(text[i * step : i * step + width] for i in range(SAMPLE_WINDOWS))
+    windows = []
+    for start in range(0, step * SAMPLE_WINDOWS, step):
+        window = text[start : start + width]
+        if start > 0:
+            window = window.partition(" ")[2]
+        if start + width < len(text):
+            window = window.rpartition(" ")[0]
+        windows.append(window)
+    return " ".join(windows)
 
 
 def _words(text: str, script: str) -> list[str]:
@@ -216,7 +227,7 @@ def detect(text: str, hint: str | None = None, min_probability: float = MIN_PROB
     script = profile.main
     if script is None:
         return Detection(UNDETERMINED, 0.0, [])
-    outright = scripts.language_of_script(script)
+    outright = scripts.language_of_script(script, _CODES.get(hint or "", hint))
     if outright is not None:
         return Detection(outright, 1.0, [{"language": outright, "score": 1.0}])
     words = _words(sample, script)

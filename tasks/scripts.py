@@ -95,8 +95,12 @@ def profile(text: str) -> ScriptProfile:
     return ScriptProfile(counts)
 
 
-def language_of_script(script: str | None) -> str | None:
-    """The language a script implies on its own: Han without kana is taken as Chinese."""
+def language_of_script(script: str | None, hint: str | None = None) -> str | None:
+    """The language a script implies on its own, or None when the script is shared.
+
+    Han without kana is Chinese, unless the page declares Japanese: kanji-only Japanese
+    (a headline, a name) exists, kana-free Chinese is the rule.
+    """
     if script == "han":
-        return "zh"
+        return "ja" if hint == "ja" else "zh"
     return SINGLE_LANGUAGE.get(script or "")

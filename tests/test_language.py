@@ -93,6 +93,10 @@ def test_declared_language_breaks_ties_but_does_not_overrule() -> None:
     # A hint outside the candidates, or against a confident answer, is ignored.
     assert detect("bom dia", hint="ja").language == UNDETERMINED
     assert detect(TEXTS[2], hint="fr").language == "de"
+    # Han without kana is Chinese unless the page says Japanese; Hangul stays Korean.
+    assert detect("東京都庁", hint="ja").language == "ja"
+    assert detect("東京都庁").language == "zh"
+    assert detect("안녕하세요", hint="ja").language == "ko"
 
 
 def test_stage_uses_the_hint_and_counts_languages() -> None:
