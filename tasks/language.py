@@ -124,7 +124,6 @@ _model: _Model | None = None
 _normalizer = _Normalizer()
 # Letters of other scripts, digits and punctuation all become word breaks.
 _NOT_IN_SCRIPT = {name: re.compile(f"[^{chars}]+") for name, chars in scripts.RANGES.items()}
-_WORD = re.compile(r"\w+")
 # Words with two capitals in a row (acronyms, shouting) say little about the language;
 # langdetect skips them too.
 _ACRONYMS = re.compile(r"\S*[A-Z\u00c0-\u00de\u0391-\u03a9\u0410-\u042f]{2}\S*")
@@ -193,7 +192,9 @@ def _loglik(words: list[str], text: str, script: str) -> dict[str, float]:
     # change the last bits between processes; numpy's own summation order is fixed.
     weighted = model.log[np.array(rows)][:, columns] * np.array(counts, dtype=np.float64)[:, None]
     loglik = weighted.sum(axis=0)
-    hits = [row for word in _WORD.findall(text.lower()) if (row := model.word_index.get(word)) is not None]
+    # Split on what is not the script's (not on `\W`, which would cut Indic words at their vowel signs).
+    lowered = _NOT_IN_SCRIPT[script].sub(" ", text.lower()).split()
+    hits = [row for word in lowered if (row := model.word_index.get(word)) is not None]
     if hits:
         loglik += model.word_hits[np.array(hits)][:, columns].sum(axis=0, dtype=np.float64)
     merged: dict[str, float] = {}
