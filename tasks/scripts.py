@@ -73,13 +73,13 @@ class ScriptProfile:
 
     @property
     def main(self) -> str | None:
-        """The deciding script: the largest non-Latin one if it has its share, else the largest."""
+        """The deciding script: the largest non-Latin one if it has its share, else Latin."""
         if not self.counts:
             return None
-        non_latin = [(n, s) for s, n in self.counts.items() if s != "latin"]
-        if non_latin:
-            count, script = max(non_latin, key=lambda pair: (pair[0], pair[1]))
-            if count >= NON_LATIN_SHARE * self.letters:
+        others = [(n, s) for s, n in self.counts.items() if s != "latin"]
+        if others:
+            count, script = max(others)
+            if count >= NON_LATIN_SHARE * self.letters or not self.counts["latin"]:
                 # Japanese mixes kana with Han: any real share of kana makes Han text Japanese.
                 if script == "han" and self.counts["kana"] >= 0.1 * count:
                     return "kana"
