@@ -44,6 +44,9 @@ _LEAD_CLASS = re.compile(
 )
 _LEAD_TAGS = frozenset({"p", "div", "h2", "h3", "span", "section", "header"})
 _LEAD_MIN_CHARS, _LEAD_MAX_CHARS = 40, 1500
+# Real articles have a few thousand elements; past this, trafilatura's passes (seconds per
+# 100,000 elements, and copies of the tree) are skipped for one linear walk of the text.
+MAX_ELEMENTS = 100_000
 _LEAD_MAX_LINK_SHARE = 0.3
 
 
@@ -65,9 +68,15 @@ def extract_html(markup: str) -> HtmlParts:
     if tree is not None:
         # Not page text, and trafilatura's fallbacks may keep <noscript>/<template> content.
         etree.strip_elements(tree, *_NOT_TEXT, with_tail=False)
+        if _too_many_elements(tree):
+            return _parts(meta, tree_text(tree))
         text = main_text(tree)
     if not text.strip():
         text = visible_text(markup)
+    return _parts(meta, text)
+
+
+def _parts(meta: PageMetadata, text: str) -> HtmlParts:
     return HtmlParts(
         text=text,
         title=meta.title,
@@ -76,6 +85,16 @@ def extract_html(markup: str) -> HtmlParts:
         canonical_url=meta.canonical_url,
         language_hint=meta.language_hint,
     )
+
+
+def _too_many_elements(tree: HtmlElement) -> bool:
+    return any(count >= MAX_ELEMENTS for count, _ in enumerate(tree.iter()))
+
+
+def tree_text(tree: HtmlElement) -> str:
+    """All text of a huge page in one linear pass, one block a line (no article detection)."""
+    lines = (_folded(line) for line in "\n".join(tree.itertext()).splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def _parse(markup: str) -> HtmlElement | None:
