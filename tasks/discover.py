@@ -89,8 +89,6 @@ def walk(
             if entry.is_dir(follow_symlinks=False):
                 subfolders.append(Path(entry.path))
                 continue
-            if entry.is_symlink() and entry.is_dir():
-                continue
             if os.path.splitext(entry.name)[1].lower() not in extensions:
                 continue
             doc = Document(key=file_key(source, entry.path), path=entry.path)
