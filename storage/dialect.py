@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, Table
+from sqlalchemy import BigInteger, ColumnElement, Select, Table, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,3 +27,24 @@ def locking(session: Session, statement: Select[Any]) -> Select[Any]:
     if session.get_bind().dialect.name == "postgresql":
         return statement.with_for_update()
     return statement
+
+
+def serialize_writers(session: Session, lock: int) -> None:
+    """Hold a transaction-wide PostgreSQL advisory lock so writers of one index take turns.
+
+    SQLite needs nothing: it already admits one writer at a time, from its first write.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(lock)))
+
+
+def in_values(session: Session, column: ColumnElement[int], values: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN values` as ONE bound parameter, however many values there are.
+
+    A plain IN list binds a parameter per value, and a batch's band keys run into the
+    thousands; PostgreSQL takes an array (`= ANY`), SQLite a JSON array (`json_each`).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("values", list(values), type_=postgresql.ARRAY(BigInteger)))
+    each = func.json_each(bindparam("values", json.dumps(list(values)))).table_valued("value")
+    return column.in_(select(each.c.value))
