@@ -83,6 +83,20 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _duplicates(args: argparse.Namespace) -> int:
+    from storage.access import near_duplicate_clusters
+
+    for cluster in near_duplicate_clusters(_store_url(args)):
+        if args.json:
+            members = [{"key": key, "similarity": similarity} for key, similarity in cluster.members]
+            sys.stdout.write(json.dumps({"canonical": cluster.canonical, "members": members}, ensure_ascii=False) + "\n")
+            continue
+        print(cluster.canonical)
+        for key, similarity in cluster.members:
+            print(f"  {similarity:.3f}  {key}" if similarity is not None else f"  -      {key}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="seedflow", description="Scheduled document ingestion on Prefect.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -111,6 +125,11 @@ def parser() -> argparse.ArgumentParser:
     history.add_argument("key", help="path relative to the source root")
     history.add_argument("--db", help=db_help)
     history.set_defaults(handler=_history)
+
+    duplicates = commands.add_parser("duplicates", help="list near-duplicate clusters: canonical, members, similarity")
+    duplicates.add_argument("--db", help=db_help)
+    duplicates.add_argument("--json", action="store_true", help="one JSON object per cluster (JSON Lines)")
+    duplicates.set_defaults(handler=_duplicates)
     return top
 
 

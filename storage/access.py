@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from storage import migrate, queries
+from storage import migrate, near_duplicates, queries
 from storage.session import session_scope
 
 
@@ -25,3 +25,9 @@ def version_of(url: str, key: str, version: int | None = None) -> dict[str, Any]
     migrate.upgrade(url)
     with session_scope(url) as session:
         return queries.version_of(session, key, version)
+
+
+def near_duplicate_clusters(url: str) -> Iterator[near_duplicates.Cluster]:
+    migrate.upgrade(url)
+    with session_scope(url) as session:
+        yield from near_duplicates.clusters(session)
