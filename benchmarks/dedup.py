@@ -258,8 +258,13 @@ def quality(labelled: Labelled, params, workdir: Path, batch_size: int) -> None:
     ingest(url, originals, params, run_id, batch_size, timing)
     ingest(url, others, params, run_id, batch_size, timing)
     canonical = {d.key: _link(d) or d.key for d in originals}
+    signed = {d.key: d.signature for d in originals}
     tally: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    scores: defaultdict[str, list[float]] = defaultdict(list)
     for sample, doc in [*zip(labelled.originals, originals), *zip(labelled.others, others)]:
+        source = sample.key.split("~")[0]
+        if sample.kind != "distinct_same_language" and doc.signature and signed.get(source):
+            scores[sample.kind].append(_similarity(doc.signature, signed[source]))
         predicted = _link(doc)
         expected = canonical[sample.original] if sample.original else None
         counts = tally[sample.kind]
@@ -273,15 +278,22 @@ def quality(labelled: Labelled, params, workdir: Path, batch_size: int) -> None:
             counts["fp"] += predicted is not None
     print(f"labelled set: {len(originals)} originals, {len(others)} copies and negatives "
           f"({labelled.skipped_short} articles under {2 * params.min_words} words left out)")
-    print(f"{'kind':<24}{'n':>7}{'TP':>7}{'FP':>7}{'FN':>7}{'P':>8}{'R':>8}{'F1':>8}")
+    print(f"{'kind':<24}{'n':>7}{'TP':>7}{'FP':>7}{'FN':>7}{'P':>8}{'R':>8}{'F1':>8}   est. Jaccard to original min/p5/p50/p95/max")
     total: Counter[str] = Counter()
     for kind in (*POSITIVE_KINDS, *NEGATIVE_KINDS):
         counts = tally[kind]
         total.update(counts)
-        print(_row(kind, counts))
+        spread = "  ".join(f"{q:.2f}" for q in np.percentile(scores[kind], (0, 5, 50, 95, 100))) if scores[kind] else ""
+        print(f"{_row(kind, counts)}   {spread}")
     print(_row("overall", total))
     print(f"dedupe: {timing.documents / timing.dedupe:,.0f} docs/s "
           f"({1000 * timing.dedupe / timing.documents:.2f} ms/doc; store {1000 * timing.store / timing.documents:.2f} ms/doc)")
+
+
+def _similarity(left: bytes, right: bytes) -> float:
+    from tasks.signatures import from_bytes, similarity
+
+    return similarity(from_bytes(left), from_bytes(right))
 
 
 def _row(kind: str, c: Counter[str]) -> str:
