@@ -119,10 +119,12 @@ class LshBand(Base):
     """One LSH band key of a signed document; documents sharing a key are candidates.
 
     The band number is hashed into `bucket`, so a batch's keys are one `IN` list on
-    the primary key's leading column.
+    the primary key's leading column. On SQLite the table is clustered on that key
+    (WITHOUT ROWID): one B-tree less to update for every row written.
     """
 
     __tablename__ = "lsh_bands"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, index=True)

@@ -47,36 +47,35 @@ def rank(first_seen_at: datetime, document_id: int) -> Rank:
     return (moment.timestamp(), document_id)
 
 
-def candidates(session: Session, buckets: Sequence[int]) -> tuple[dict[str, Entry], dict[int, list[str]]]:
+def candidates(session: Session, buckets: Sequence[int]) -> dict[str, Entry]:
     """Active documents sharing any of `buckets`, with their canonicals: one indexed query.
 
-    Returns the entries by key (canonicals included) and the keys found in each bucket.
+    Each document comes once, however many buckets it shares; which ones it shares
+    follows from its signature (`tasks.near_duplicates.by_bucket`).
     """
     entries: dict[str, Entry] = {}
-    found: defaultdict[int, list[str]] = defaultdict(list)
     if not buckets:
-        return entries, found
+        return entries
     doc, sig = aliased(DocumentRow), aliased(NearDuplicateSignature)
     head, head_sig = aliased(DocumentRow), aliased(NearDuplicateSignature)
+    sharing = select(LshBand.document_id).where(in_values(session, LshBand.bucket, sorted(set(buckets))))
     statement = (
         select(
-            LshBand.bucket, doc.id, doc.key, doc.first_seen_at, sig.signature,
+            doc.id, doc.key, doc.first_seen_at, sig.signature,
             head.id, head.key, head.first_seen_at, head_sig.signature,
         )
-        .join(doc, doc.id == LshBand.document_id)
-        .join(sig, sig.document_id == LshBand.document_id)
+        .join(sig, sig.document_id == doc.id)
         .outerjoin(head, (head.id == sig.canonical_id) & (head.status == "active"))
         .outerjoin(head_sig, head_sig.document_id == head.id)
-        .where(in_values(session, LshBand.bucket, sorted(set(buckets))), doc.status == "active")
+        .where(doc.id.in_(sharing), doc.status == "active")
     )
-    for bucket, doc_id, key, seen, signature, head_id, head_key, head_seen, head_signature in session.execute(statement):
-        found[bucket].append(key)
+    for doc_id, key, seen, signature, head_id, head_key, head_seen, head_signature in session.execute(statement):
         canonical = None
         if head_id is not None and head_signature is not None:
             canonical = head_key
             entries.setdefault(head_key, Entry(head_key, rank(head_seen, head_id), head_signature, None, head_id))
         entries[key] = Entry(key, rank(seen, doc_id), signature, canonical, doc_id)
-    return entries, found
+    return entries
 
 
 def replace(session: Session, document_ids: Sequence[int], rows: Sequence[IndexRow]) -> None:
@@ -100,9 +99,9 @@ def add(session: Session, rows: Sequence[IndexRow]) -> None:
             for r in rows
         ],
     )
-    session.execute(
-        insert(LshBand), [{"bucket": b, "document_id": r.document_id} for r in rows for b in sorted(set(r.buckets))]
-    )
+    # In key order: the inserts then walk the index once instead of hopping around it.
+    bands = sorted({(b, r.document_id) for r in rows for b in r.buckets})
+    session.execute(insert(LshBand), [{"bucket": b, "document_id": d} for b, d in bands])
 
 
 def canonicals_among(session: Session, document_ids: Sequence[int]) -> list[int]:

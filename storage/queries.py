@@ -166,9 +166,9 @@ def _link_near_duplicates(
 ) -> dict[str, int]:
     """Link the batch's near copies (see `tasks.near_duplicates.link`); returns store ids by key."""
     buckets = [b for d in documents if d.signature for b in signatures.band_keys(signatures.from_bytes(d.signature), params)]
-    entries, found = near_duplicates.candidates(session, buckets)
+    entries = near_duplicates.candidates(session, buckets)
     ranks = {d.key: near_duplicates.rank(rows[d.key].first_seen_at, rows[d.key].id) for d in documents}
-    link(documents, entries, found, ranks, params)
+    link(documents, entries, ranks, params)
     return {key: entry.id for key, entry in entries.items() if entry.id is not None} | {k: r.id for k, r in rows.items()}
 
 

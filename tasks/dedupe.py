@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -49,17 +49,12 @@ def sign(batch: Batch, params: SignatureParams = signatures.DEFAULT) -> list[int
     return keys
 
 
-def mark_near_duplicates(
-    batch: Batch,
-    entries: Mapping[str, Entry],
-    buckets: Mapping[int, Sequence[str]],
-    params: SignatureParams = signatures.DEFAULT,
-) -> Batch:
+def mark_near_duplicates(batch: Batch, entries: Mapping[str, Entry], params: SignatureParams = signatures.DEFAULT) -> Batch:
     """Link near copies among the batch and the stored candidates (`tasks.near_duplicates.link`).
 
     Exact copies keep only `duplicate_of`: their original already stands for them.
     """
-    counts = link(batch.pending(), entries, buckets, {}, params)
+    counts = link(batch.pending(), entries, {}, params)
     batch.counts.update({f"dedupe.{k}": v for k, v in counts.items()})
     return batch
 
@@ -74,9 +69,9 @@ def dedupe(batch: Batch, db_url: str, params: SignatureParams = signatures.DEFAU
     buckets = sign(batch, params)
     with session_scope(db_url) as session:
         first_seen = queries.first_keys_by_hash(session, hashes)
-        entries, found = near_duplicates.candidates(session, buckets)
+        entries = near_duplicates.candidates(session, buckets)
     mark_exact_duplicates(batch, first_seen)
-    return mark_near_duplicates(batch, entries, found, params)
+    return mark_near_duplicates(batch, entries, params)
 
 
 dedupe_task = task(name="dedupe", cache_policy=NO_CACHE, persist_result=False)(dedupe)

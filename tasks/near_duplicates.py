@@ -40,17 +40,25 @@ def _similarity(left: bytes, right: bytes) -> float:
     return signatures.similarity(signatures.from_bytes(left), signatures.from_bytes(right))
 
 
+def by_bucket(entries: Mapping[str, Entry], params: SignatureParams = signatures.DEFAULT) -> dict[int, list[str]]:
+    """Which entries fall in each LSH bucket (recomputed from their signatures)."""
+    found: defaultdict[int, list[str]] = defaultdict(list)
+    for key, entry in entries.items():
+        for bucket in band_keys(entry.signature, params):
+            found[bucket].append(key)
+    return dict(found)
+
+
 def link(
     documents: Sequence[Document],
     entries: Mapping[str, Entry],
-    buckets: Mapping[int, Sequence[str]],
     ranks: Mapping[str, Rank],
     params: SignatureParams = signatures.DEFAULT,
 ) -> Counter[str]:
     """Set `near_duplicate_of`/`similarity` on each document, in order.
 
-    `entries` holds the stored candidates and their canonicals, `buckets` which stored
-    keys share each band key, `ranks` the first-seen order of the batch's own documents.
+    `entries` holds the stored candidates and their canonicals, `ranks` the first-seen
+    order of the batch's own documents.
     A document matches a candidate when their estimated Jaccard reaches the threshold;
     it then links to the earliest canonical among its matches (never to itself), and
     later documents of the batch see it as a candidate too. Stored entries of the
@@ -58,12 +66,16 @@ def link(
     """
     evaluated = {d.key for d in documents}
     known = {key: entry for key, entry in entries.items() if key not in evaluated}
+    buckets = by_bucket(known, params)
+    stored = {key: entry for key, entry in entries.items() if key not in _cannot_head(documents)}
     local: defaultdict[int, list[str]] = defaultdict(list)
     counts: Counter[str] = Counter()
     for index, doc in enumerate(documents):
         doc.near_duplicate_of, doc.similarity = None, None
-        if doc.signature is None or doc.duplicate_of:
-            counts["unsigned" if doc.signature is None else "exact"] += 1
+        if doc.signature is None:
+            counts["unsigned"] += 1
+            continue
+        if doc.duplicate_of:
             continue
         keys = band_keys(doc.signature, params)
         canonicals: dict[str, Entry] = {}
@@ -71,7 +83,7 @@ def link(
             entry = known.get(key)
             if entry is None or _similarity(doc.signature, entry.signature) < params.threshold:
                 continue
-            canonical = _canonical(entry, known, entries)
+            canonical = _canonical(entry, known, stored)
             if canonical is not None and canonical.key != doc.key:
                 canonicals[canonical.key] = canonical
         if canonicals:
@@ -85,6 +97,11 @@ def link(
         for b in keys:
             local[b].append(doc.key)
     return counts
+
+
+def _cannot_head(documents: Sequence[Document]) -> set[str]:
+    """Keys of the batch that will not be indexed, so cannot stay anyone's canonical."""
+    return {d.key for d in documents if d.signature is None or d.duplicate_of}
 
 
 def _canonical(entry: Entry, known: Mapping[str, Entry], stored: Mapping[str, Entry]) -> Entry | None:

@@ -63,7 +63,7 @@ def documents(**texts: str) -> list[Document]:
 def linked(docs: list[Document]) -> dict[str, tuple[str | None, float | None]]:
     batch = Batch(docs)
     sign(batch)
-    link(docs, {}, {}, {})
+    link(docs, {}, {})
     return {d.key: (d.near_duplicate_of, d.similarity) for d in docs}
 
 
@@ -122,8 +122,7 @@ def test_a_copy_links_to_the_canonical_not_to_the_copy_it_matches() -> None:
     stored["b"] = Entry("b", (2.0, 2), signatures.to_bytes(signatures.signature(first)), canonical="a")
     late = documents(e=edited(words, 0.02, 5))
     sign(Batch(late))
-    buckets = {key: ["b"] for key in signatures.band_keys(signatures.from_bytes(stored["b"].signature))}
-    link(late, stored, buckets, {})
+    link(late, stored, {})
     assert late[0].near_duplicate_of == "a"
 
 

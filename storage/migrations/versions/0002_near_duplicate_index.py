@@ -31,7 +31,8 @@ def upgrade() -> None:
     sa.Column('bucket', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], ),
-    sa.PrimaryKeyConstraint('bucket', 'document_id')
+    sa.PrimaryKeyConstraint('bucket', 'document_id'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('lsh_bands', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lsh_bands_document_id'), ['document_id'], unique=False)
