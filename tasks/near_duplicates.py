@@ -13,6 +13,8 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from tasks import signatures
 from tasks.document import Document
 from tasks.signatures import SignatureParams
@@ -40,13 +42,31 @@ def _similarity(left: bytes, right: bytes) -> float:
     return signatures.similarity(signatures.from_bytes(left), signatures.from_bytes(right))
 
 
-def by_bucket(entries: Mapping[str, Entry], params: SignatureParams = signatures.DEFAULT) -> dict[int, list[str]]:
-    """Which entries fall in each LSH bucket (recomputed from their signatures)."""
-    found: defaultdict[int, list[str]] = defaultdict(list)
-    for key, entry in entries.items():
-        for bucket in band_keys(entry.signature, params):
-            found[bucket].append(key)
-    return dict(found)
+class BucketIndex:
+    """Which entries fall in which LSH bucket, built in one vectorised pass.
+
+    Band keys are recomputed from the signatures (one numpy call for all entries) and
+    kept sorted, so looking up a document's buckets is a few binary searches.
+    """
+
+    def __init__(self, entries: Mapping[str, Entry], params: SignatureParams = signatures.DEFAULT) -> None:
+        self._keys = list(entries)
+        if not self._keys:
+            self._sorted = np.empty(0, dtype=np.int64)
+            self._owners = np.empty(0, dtype=np.int64)
+            return
+        stacked = np.stack([signatures.from_bytes(entries[k].signature) for k in self._keys])
+        flat = signatures.band_matrix(stacked, params).ravel()
+        order = np.argsort(flat, kind="stable")
+        self._sorted = flat[order]
+        self._owners = np.repeat(np.arange(len(self._keys)), params.bands)[order]
+
+    def sharing(self, buckets: Sequence[int]) -> set[str]:
+        """Keys of the entries that share at least one of `buckets`."""
+        wanted = np.asarray(buckets, dtype=np.int64)
+        lows = np.searchsorted(self._sorted, wanted, side="left")
+        highs = np.searchsorted(self._sorted, wanted, side="right")
+        return {self._keys[i] for low, high in zip(lows, highs) if high > low for i in self._owners[low:high]}
 
 
 def link(
@@ -66,7 +86,7 @@ def link(
     """
     evaluated = {d.key for d in documents}
     known = {key: entry for key, entry in entries.items() if key not in evaluated}
-    buckets = by_bucket(known, params)
+    stored_buckets = BucketIndex(known, params)
     stored = {key: entry for key, entry in entries.items() if key not in _cannot_head(documents)}
     local: defaultdict[int, list[str]] = defaultdict(list)
     counts: Counter[str] = Counter()
@@ -79,7 +99,7 @@ def link(
             continue
         keys = band_keys(doc.signature, params)
         canonicals: dict[str, Entry] = {}
-        for key in {k for b in keys for k in (*buckets.get(b, ()), *local.get(b, ()))}:
+        for key in stored_buckets.sharing(keys) | {k for b in keys for k in local.get(b, ())}:
             entry = known.get(key)
             if entry is None or _similarity(doc.signature, entry.signature) < params.threshold:
                 continue

@@ -110,16 +110,22 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 def band_keys(values: np.ndarray, params: SignatureParams = DEFAULT) -> list[int]:
-    """One signed 64-bit bucket per band, vectorised over the bands.
+    """One signed 64-bit bucket per band of one signature."""
+    return band_matrix(values[None, :], params)[0].tolist()
+
+
+def band_matrix(signatures: np.ndarray, params: SignatureParams = DEFAULT) -> np.ndarray:
+    """Bucket keys of many signatures at once: one row of `bands` int64 keys per signature.
 
     The band number seeds each key, so equal rows in different bands never share a
     bucket; a rare collision only adds a candidate, which its full signature rejects.
     """
-    rows = values.astype(np.uint64).reshape(params.bands, params.rows)
+    rows = signatures.astype(np.uint64).reshape(len(signatures), params.bands, params.rows)
     keys = _mix(np.arange(1, params.bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    keys = np.broadcast_to(keys, rows.shape[:2])
     for column in range(params.rows):
-        keys = _mix(keys ^ rows[:, column])
-    return keys.view(np.int64).tolist()
+        keys = _mix(keys ^ rows[:, :, column])
+    return keys.view(np.int64)
 
 
 def similarity(left: np.ndarray, right: np.ndarray) -> float:
