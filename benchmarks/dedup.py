@@ -335,28 +335,39 @@ def fill(url: str, count: int, params, seed: int) -> None:
 def scaling(labelled: Labelled, params, workdir: Path, sizes: Sequence[int], batch_size: int, seed: int) -> None:
     """Per-document dedupe+store cost of the same real batches on stores of different sizes.
 
-    One batch first warms caches (token hashes, connections) and is not timed.
+    All stores are filled first; then each batch goes to every store in turn, so load
+    from other processes on a shared machine hits all sizes alike. One batch warms
+    caches (token hashes, connections) untimed; the cost is the median over batches.
     """
     from storage import migrate, runs
 
-    warmup, probe = labelled.others[:batch_size], labelled.others[batch_size : 5 * batch_size]
-    print(f"cost per document, {len(probe)} real documents in batches of {batch_size} (dedupe + store):")
-    costs = []
+    warmup, probe = labelled.others[:batch_size], labelled.others[batch_size : 9 * batch_size]
+    stores = {}
     for size in sizes:
         url = f"sqlite:///{workdir / f'scale-{size}.db'}"
         migrate.upgrade(url)
         began = time.perf_counter()
         fill(url, size, params, seed)
-        filled = time.perf_counter() - began
-        run_id = runs.begin(url, None, "benchmark")
-        ingest(url, _documents(warmup), params, run_id, batch_size, Timing())
-        timing = Timing()
-        ingest(url, _documents(probe), params, run_id, batch_size, timing)
-        cost = 1000 * (timing.dedupe + timing.store) / timing.documents
-        costs.append(cost)
-        print(f"  {size:>7,} stored: {cost:.2f} ms/doc (dedupe {1000 * timing.dedupe / timing.documents:.2f}, "
-              f"store {1000 * timing.store / timing.documents:.2f}; filled in {filled:.1f} s)")
-    print(f"  ratio {sizes[-1]:,} vs {sizes[0]:,}: {costs[-1] / costs[0]:.2f}x")
+        print(f"  filled {size:,} synthetic documents in {time.perf_counter() - began:.1f} s")
+        stores[size] = (url, runs.begin(url, None, "benchmark"))
+        ingest(url, _documents(warmup), params, stores[size][1], batch_size, Timing())
+    timings: defaultdict[int, list[Timing]] = defaultdict(list)
+    for start in range(0, len(probe), batch_size):
+        for size, (url, run_id) in stores.items():
+            timing = Timing()
+            ingest(url, _documents(probe[start : start + batch_size]), params, run_id, batch_size, timing)
+            timings[size].append(timing)
+    print(f"cost per document, median of {len(probe) // batch_size} batches of {batch_size} real documents:")
+    costs = {}
+    for size, batches in timings.items():
+        dedupe = 1000 * float(np.median([t.dedupe / t.documents for t in batches]))
+        store = 1000 * float(np.median([t.store / t.documents for t in batches]))
+        both = 1000 * float(np.median([(t.dedupe + t.store) / t.documents for t in batches]))
+        costs[size] = (dedupe, both)
+        print(f"  {size:>7,} stored: dedupe {dedupe:.2f} ms/doc, dedupe + store {both:.2f} ms/doc (store {store:.2f})")
+    (dedupe_low, both_low), (dedupe_high, both_high) = costs[sizes[0]], costs[sizes[-1]]
+    print(f"  ratio {sizes[-1]:,} vs {sizes[0]:,}: dedupe {dedupe_high / dedupe_low:.2f}x, "
+          f"dedupe + store {both_high / both_low:.2f}x")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
