@@ -34,8 +34,12 @@ def text(sentences: list[str]) -> str:
 
 def edited(sentences: list[str], rate: float, seed: int) -> str:
     """The text with `rate` of its words substituted, inserted or deleted."""
+    return edit(text(sentences), rate, seed)
+
+
+def edit(body: str, rate: float, seed: int) -> str:
     rng = random.Random(seed)
-    words = text(sentences).split(" ")
+    words = body.split(" ")
     for _ in range(round(rate * len(words))):
         position = rng.randrange(len(words))
         operation = rng.choice(("substitute", "insert", "delete"))
@@ -114,9 +118,11 @@ def test_labelled_cases(kind: str, make: Any, is_copy: bool) -> None:
 def test_a_copy_links_to_the_canonical_not_to_the_copy_it_matches() -> None:
     words = article(11)
     first, second = edited(words, 0.05, 1), edited(words, 0.05, 2)
-    drifted = edited(article(11), 0.05, 1)
+    drifted = edit(first, 0.05, 3)
     links = linked(documents(a=text(words), b=first, c=second, d=drifted))
     assert {k: v[0] for k, v in links.items()} == {"a": None, "b": "a", "c": "a", "d": "a"}
+    a, d = (signatures.signature(t) for t in (text(words), drifted))
+    assert links["d"][1] == signatures.similarity(a, d)
 
     stored = {"a": Entry("a", (1.0, 1), signatures.to_bytes(signatures.signature(text(words))))}
     stored["b"] = Entry("b", (2.0, 2), signatures.to_bytes(signatures.signature(first)), canonical="a")
