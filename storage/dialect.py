@@ -45,6 +45,21 @@ def in_values(session: Session, column: ColumnElement[int], values: Sequence[int
     thousands; PostgreSQL takes an array (`= ANY`), SQLite a JSON array (`json_each`).
     """
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("values", list(values), type_=postgresql.ARRAY(BigInteger)))
+        # `= ANY(array)` of thousands of values makes the planner scan the table;
+        # a subquery over `unnest` is planned as index look-ups.
+        wanted = func.unnest(bindparam("values", list(values), type_=postgresql.ARRAY(BigInteger)))
+        return column.in_(select(wanted))
     each = func.json_each(bindparam("values", json.dumps(list(values)))).table_valued("value")
     return column.in_(select(each.c.value))
+
+
+def in_few(session: Session, column: ColumnElement[int], subquery: Select[Any]) -> ColumnElement[bool]:
+    """`column IN (subquery)` for a subquery known to return few rows.
+
+    PostgreSQL plans `IN (subquery)` from its row estimate, which for thousands of
+    look-up keys makes it hash-join whole tables; `= ANY(ARRAY(subquery))` runs the
+    subquery first and then fetches the rows it names through the index.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(func.array(subquery.scalar_subquery()))
+    return column.in_(subquery)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from storage.dialect import in_values
+from storage.dialect import in_few, in_values
 from storage.models import DocumentRow, LshBand, NearDuplicateSignature
 from tasks.near_duplicates import Entry, Rank
 
@@ -67,7 +67,7 @@ def candidates(session: Session, buckets: Sequence[int]) -> dict[str, Entry]:
         .join(sig, sig.document_id == doc.id)
         .outerjoin(head, (head.id == sig.canonical_id) & (head.status == "active"))
         .outerjoin(head_sig, head_sig.document_id == head.id)
-        .where(doc.id.in_(sharing), doc.status == "active")
+        .where(in_few(session, doc.id, sharing), doc.status == "active")
     )
     for doc_id, key, seen, signature, head_id, head_key, head_seen, head_signature in session.execute(statement):
         canonical = None
