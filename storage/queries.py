@@ -16,7 +16,7 @@ from storage.dialect import insert_ignoring_conflicts, locking, serialize_writer
 from storage.models import DocumentRow, DocumentVersion, IngestionRun, RejectedFile
 from tasks import signatures
 from tasks.document import Document
-from tasks.near_duplicates import link, recluster
+from tasks.near_duplicates import Entry, link, rehome
 from tasks.signatures import SignatureParams
 
 # SQLite caps bound parameters per statement; stay well below it for IN (...) lists.
@@ -154,8 +154,15 @@ def write_batch(
             )
     session.flush()
     _reindex(session, [d for d in documents if not d.unchanged], rows, ids, params)
-    released = [rows[d.key].id for d in documents if not d.unchanged and not _heads_a_cluster(d)]
-    relinked = _release(session, near_duplicates.canonicals_among(session, released), run_id, flow_run_id, now, params)
+    reread = {rows[d.key].id: d for d in documents if not d.unchanged}
+    heads = {
+        doc_id: Entry(d.key, near_duplicates.rank(rows[d.key].first_seen_at, doc_id), d.signature)
+        for doc_id, d in reread.items()
+        if _heads_a_cluster(d) and d.signature is not None
+    }
+    relinked = _rehome(
+        session, near_duplicates.canonicals_among(session, list(reread)), heads, run_id, flow_run_id, now, params
+    )
     if relinked:
         outcomes["near_duplicate_relinked"] += relinked
     return outcomes
@@ -199,22 +206,26 @@ def _reindex(
     near_duplicates.replace(session, [rows[d.key].id for d in documents], entries)
 
 
-def _release(
+def _rehome(
     session: Session,
     canonical_ids: Sequence[int],
+    heads: dict[int, Entry],
     run_id: int,
     flow_run_id: str | None,
     now: datetime,
     params: SignatureParams,
 ) -> int:
-    """Hand each cluster whose canonical left it to its earliest remaining member.
+    """Re-settle the clusters of canonicals that were re-read, deleted or rejected.
 
-    Members get new versions pointing at their new canonical; returns how many.
+    A canonical still heading a cluster (in `heads`, with its new signature) keeps the
+    members still similar to it, re-scored; for one that left, the earliest remaining
+    member takes over (`tasks.near_duplicates.rehome`). Members get new versions where
+    their link or similarity changed; returns how many.
     """
     links: dict[str, tuple[str | None, float | None]] = {}
-    ids: dict[str, int] = {}
-    for members in near_duplicates.members(session, canonical_ids).values():
-        links.update(recluster(members, params.threshold))
+    ids: dict[str, int] = {entry.key: doc_id for doc_id, entry in heads.items()}
+    for canonical_id, members in near_duplicates.members(session, canonical_ids).items():
+        links.update(rehome(members, heads.get(canonical_id), params.threshold))
         ids.update((m.key, m.id) for m in members if m.id is not None)
     near_duplicates.set_links(
         session, {ids[key]: (ids[head] if head else None, score) for key, (head, score) in links.items()}
@@ -333,7 +344,7 @@ def mark_deleted(
             deleted_ids.append(row.id)
     session.flush()
     near_duplicates.replace(session, deleted_ids, [])
-    _release(session, near_duplicates.canonicals_among(session, deleted_ids), run_id, flow_run_id, now, params)
+    _rehome(session, near_duplicates.canonicals_among(session, deleted_ids), {}, run_id, flow_run_id, now, params)
     return len(deleted_ids)
 
 

@@ -161,3 +161,21 @@ def recluster(members: Sequence[Entry], threshold: float) -> dict[str, tuple[str
             heads.append(member)
             links[member.key] = (None, None)
     return links
+
+
+def rehome(members: Sequence[Entry], head: Entry | None, threshold: float) -> dict[str, tuple[str | None, float | None]]:
+    """New links for a cluster's members after its canonical changed (`head`) or left (None).
+
+    Members still similar enough to the changed canonical stay, with their new score;
+    the others, or all of them when it left, are reclustered among themselves.
+    """
+    links: dict[str, tuple[str | None, float | None]] = {}
+    stray = []
+    for member in members:
+        score = _similarity(member.signature, head.signature) if head else 0.0
+        if head and score >= threshold:
+            links[member.key] = (head.key, score)
+        else:
+            stray.append(member)
+    links.update(recluster(stray, threshold))
+    return links

@@ -16,7 +16,7 @@ from storage.access import export_records, history, version_of
 from tasks import signatures
 from tasks.dedupe import dedupe, sign
 from tasks.document import Batch, Document
-from tasks.near_duplicates import Entry, link, recluster
+from tasks.near_duplicates import Entry, link, recluster, rehome
 from tasks.store import store
 
 VOCABULARY = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "po", "ra", "se", "ti", "vu", "ze") for b in range(60)]
@@ -150,6 +150,18 @@ def test_recluster_promotes_the_earliest_member() -> None:
     assert links["y"][0] == "x" and links["z"][0] == "x"
 
 
+def test_rehome_keeps_members_still_close_to_a_changed_canonical() -> None:
+    words, other = article(15), article(16)
+    sig = lambda body: signatures.to_bytes(signatures.signature(body))  # noqa: E731
+    near, far_1, far_2 = (Entry("near", (2.0, 2), sig(edited(words, 0.03, 1))),
+                          Entry("far-1", (3.0, 3), sig(edited(other, 0.03, 2))),
+                          Entry("far-2", (4.0, 4), sig(edited(other, 0.03, 3))))
+    head = Entry("head", (1.0, 1), sig(edited(words, 0.02, 4)))
+    links = rehome([far_2, near, far_1], head, signatures.DEFAULT.threshold)
+    assert links["near"][0] == "head" and links["near"][1] >= signatures.DEFAULT.threshold
+    assert links["far-1"] == (None, None) and links["far-2"][0] == "far-1"
+
+
 # --- through the flow and the stores ----------------------------------------
 
 
@@ -245,3 +257,27 @@ def test_concurrent_batches_agree_on_one_cluster(db_url: str) -> None:
         heads = [k for k in pair if links[k] is None]
         assert len(heads) == 1, links
         assert links[(pair - set(heads)).pop()] == heads[0]
+
+
+def test_a_changed_canonical_rescores_or_hands_over_its_cluster(tmp_path: Path, sqlite_url: str) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    words = article(51)
+    (folder / "original.txt").write_text(text(words), encoding="utf-8")
+    run(folder, sqlite_url)
+    (folder / "second.txt").write_text(edited(words, 0.03, 1), encoding="utf-8")
+    run(folder, sqlite_url)
+    (folder / "third.txt").write_text(edited(words, 0.03, 2), encoding="utf-8")
+    run(folder, sqlite_url)
+    before = version_of(sqlite_url, "third.txt")
+
+    (folder / "original.txt").write_text(edited(words, 0.04, 3), encoding="utf-8")
+    run(folder, sqlite_url)
+    after = version_of(sqlite_url, "third.txt")
+    assert after["near_duplicate_of"] == "original.txt"
+    assert after["similarity"] != before["similarity"] and after["version"] == 2
+
+    (folder / "original.txt").write_text(text(article(52)), encoding="utf-8")
+    run(folder, sqlite_url)
+    links = {r["key"]: r["near_duplicate_of"] for r in export_records(sqlite_url)}
+    assert links == {"original.txt": None, "second.txt": None, "third.txt": "second.txt"}
