@@ -156,6 +156,20 @@ def _database(args: argparse.Namespace) -> int:
     return 0
 
 
+def _duplicates(args: argparse.Namespace) -> int:
+    from storage.access import near_duplicate_clusters
+
+    for cluster in near_duplicate_clusters(_store_url(args)):
+        if args.json:
+            members = [{"key": key, "similarity": similarity} for key, similarity in cluster.members]
+            sys.stdout.write(json.dumps({"canonical": cluster.canonical, "members": members}, ensure_ascii=False) + "\n")
+            continue
+        print(cluster.canonical)
+        for key, similarity in cluster.members:
+            print(f"  {similarity:.3f}  {key}" if similarity is not None else f"  -      {key}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="seedflow", description="Scheduled document ingestion on Prefect.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -212,6 +226,11 @@ def parser() -> argparse.ArgumentParser:
     database.add_argument("action", choices=["upgrade", "current"])
     database.add_argument("--db", help=db_help)
     database.set_defaults(handler=_database)
+
+    duplicates = commands.add_parser("duplicates", help="list near-duplicate clusters: canonical, members, similarity")
+    duplicates.add_argument("--db", help=db_help)
+    duplicates.add_argument("--json", action="store_true", help="one JSON object per cluster (JSON Lines)")
+    duplicates.set_defaults(handler=_duplicates)
     return top
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-OUTCOMES = ("new", "updated", "unchanged", "deleted", "duplicate", "rejected")
+OUTCOMES = ("new", "updated", "unchanged", "deleted", "duplicate", "near_duplicate", "rejected")
 
 
 @dataclass

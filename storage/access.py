@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from storage import migrate, queries
+from storage import migrate, near_duplicates, queries
 from storage.session import session_scope
 
 
@@ -31,3 +31,9 @@ def ingestion_runs(url: str) -> list[dict[str, Any]]:
     migrate.upgrade(url)
     with session_scope(url) as session:
         return queries.ingestion_runs(session)
+
+
+def near_duplicate_clusters(url: str) -> Iterator[near_duplicates.Cluster]:
+    migrate.upgrade(url)
+    with session_scope(url) as session:
+        yield from near_duplicates.clusters(session)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, text
+from sqlalchemy import BigInteger, ColumnElement, Connection, Select, Table, any_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,3 +41,39 @@ def serialize_migrations(connection: Connection) -> None:
     """
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+
+
+def serialize_writers(session: Session, lock: int) -> None:
+    """Hold a transaction-wide PostgreSQL advisory lock so writers of one index take turns.
+
+    SQLite needs nothing: it already admits one writer at a time, from its first write.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(lock)))
+
+
+def in_values(session: Session, column: ColumnElement[int], values: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN values` as ONE bound parameter, however many values there are.
+
+    A plain IN list binds a parameter per value, and a batch's band keys run into the
+    thousands; PostgreSQL takes an array (`= ANY`), SQLite a JSON array (`json_each`).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        # `= ANY(array)` of thousands of values makes the planner scan the table;
+        # a subquery over `unnest` is planned as index look-ups.
+        wanted = func.unnest(bindparam("values", list(values), type_=postgresql.ARRAY(BigInteger)))
+        return column.in_(select(wanted))
+    each = func.json_each(bindparam("values", json.dumps(list(values)))).table_valued("value")
+    return column.in_(select(each.c.value))
+
+
+def in_few(session: Session, column: ColumnElement[int], subquery: Select[Any]) -> ColumnElement[bool]:
+    """`column IN (subquery)` for a subquery known to return few rows.
+
+    PostgreSQL plans `IN (subquery)` from its row estimate, which for thousands of
+    look-up keys makes it hash-join whole tables; `= ANY(ARRAY(subquery))` runs the
+    subquery first and then fetches the rows it names through the index.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(func.array(subquery.scalar_subquery()))
+    return column.in_(subquery)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -97,3 +98,33 @@ class RejectedFile(Base):
 
 
 Index("ix_rejected_files_key", RejectedFile.key)
+
+
+class NearDuplicateSignature(Base):
+    """MinHash signature of an active document's current text, and the cluster it is in.
+
+    `canonical_id` is NULL for a canonical (or lone) document; members point straight
+    at their canonical, so a cluster is read with one indexed look-up.
+    """
+
+    __tablename__ = "near_duplicate_signatures"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    canonical_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    similarity: Mapped[float | None] = mapped_column(Float)
+
+
+class LshBand(Base):
+    """One LSH band key of a signed document; documents sharing a key are candidates.
+
+    The band number is hashed into `bucket`, so a batch's keys are one `IN` list on
+    the primary key's leading column. On SQLite the table is clustered on that key
+    (WITHOUT ROWID): one B-tree less to update for every row written.
+    """
+
+    __tablename__ = "lsh_bands"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, index=True)

@@ -11,9 +11,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage.dialect import insert_ignoring_conflicts, locking
+from storage import near_duplicates
+from storage.dialect import insert_ignoring_conflicts, locking, serialize_writers
 from storage.models import DocumentRow, DocumentVersion, IngestionRun, RejectedFile
+from tasks import signatures
 from tasks.document import Document
+from tasks.near_duplicates import Entry, link, rehome
+from tasks.signatures import SignatureParams
 
 # SQLite caps bound parameters per statement; stay well below it for IN (...) lists.
 CHUNK = 500
@@ -107,7 +111,12 @@ def _published(value: str | None) -> date | None:
 
 
 def write_batch(
-    session: Session, documents: Sequence[Document], run_id: int, flow_run_id: str | None, now: datetime
+    session: Session,
+    documents: Sequence[Document],
+    run_id: int,
+    flow_run_id: str | None,
+    now: datetime,
+    params: SignatureParams = signatures.DEFAULT,
 ) -> Counter[str]:
     """Store a batch: a new version for each changed document, fingerprints for all.
 
@@ -115,14 +124,18 @@ def write_batch(
     old fingerprint makes the next run read them again.
 
     Rows are locked (PostgreSQL) and versions carry a unique (document, version) pair,
-    so a retried or concurrent write can never add the same version twice.
+    so a retried or concurrent write can never add the same version twice. Near-copy
+    links are settled here, under the index lock and against what is committed now,
+    so two workers storing copies of one text at once still agree on its canonical.
     """
+    serialize_writers(session, near_duplicates.LOCK)
     outcomes: Counter[str] = Counter()
     deferred = [d for d in documents if d.deferred]
     if deferred:
         outcomes["deferred"] = len(deferred)
         documents = [d for d in documents if not d.deferred]
     rows = _documents_for_update(session, [d.key for d in documents], now)
+    ids = _link_near_duplicates(session, [d for d in documents if d.pending], rows, params)
     for doc in documents:
         row = rows[doc.key]
         row.size, row.mtime_ns, row.updated_at = doc.size, doc.mtime_ns, now
@@ -134,6 +147,8 @@ def write_batch(
         outcomes[_outcome(row, doc)] += 1
         if doc.duplicate_of:
             outcomes["duplicate"] += 1
+        if doc.near_duplicate_of:
+            outcomes["near_duplicate"] += 1
         row.current_version += 1
         row.status, row.content_hash, row.record_hash = doc.status, doc.content_hash, record_hash
         session.add(_version(row, doc, run_id, flow_run_id, now))
@@ -144,7 +159,136 @@ def write_batch(
                 [{"key": doc.key, "reason": doc.error or "rejected", "rejected_at": now, "run_id": run_id}],
                 ["run_id", "key"],
             )
+    session.flush()
+    _reindex(session, [d for d in documents if not d.unchanged], rows, ids, params)
+    reread = {rows[d.key].id: d for d in documents if not d.unchanged}
+    heads = {
+        doc_id: Entry(d.key, near_duplicates.rank(rows[d.key].first_seen_at, doc_id), d.signature)
+        for doc_id, d in reread.items()
+        if _heads_a_cluster(d) and d.signature is not None
+    }
+    relinked = _rehome(
+        session, near_duplicates.canonicals_among(session, list(reread)), heads, run_id, flow_run_id, now, params
+    )
+    if relinked:
+        outcomes["near_duplicate_relinked"] += relinked
     return outcomes
+
+
+def _link_near_duplicates(
+    session: Session, documents: Sequence[Document], rows: dict[str, DocumentRow], params: SignatureParams
+) -> dict[str, int]:
+    """Link the batch's near copies (see `tasks.near_duplicates.link`); returns store ids by key."""
+    buckets = [b for d in documents if d.signature for b in signatures.band_keys(signatures.from_bytes(d.signature), params)]
+    entries = near_duplicates.candidates(session, buckets)
+    ranks = {d.key: near_duplicates.rank(rows[d.key].first_seen_at, rows[d.key].id) for d in documents}
+    link(documents, entries, ranks, params)
+    return {key: entry.id for key, entry in entries.items() if entry.id is not None} | {k: r.id for k, r in rows.items()}
+
+
+def _heads_a_cluster(doc: Document) -> bool:
+    """Whether the document can stay the canonical its members point at."""
+    return doc.status == "active" and doc.signature is not None and not doc.duplicate_of and not doc.near_duplicate_of
+
+
+def _reindex(
+    session: Session,
+    documents: Sequence[Document],
+    rows: dict[str, DocumentRow],
+    ids: dict[str, int],
+    params: SignatureParams,
+) -> None:
+    """Replace the index rows of every re-read document with its current state."""
+    entries = [
+        near_duplicates.IndexRow(
+            document_id=rows[d.key].id,
+            signature=d.signature,
+            buckets=signatures.band_keys(signatures.from_bytes(d.signature), params),
+            canonical_id=ids[d.near_duplicate_of] if d.near_duplicate_of else None,
+            similarity=d.similarity,
+        )
+        for d in documents
+        if d.pending and d.signature is not None and not d.duplicate_of
+    ]
+    near_duplicates.replace(session, [rows[d.key].id for d in documents], entries)
+
+
+def _rehome(
+    session: Session,
+    canonical_ids: Sequence[int],
+    heads: dict[int, Entry],
+    run_id: int,
+    flow_run_id: str | None,
+    now: datetime,
+    params: SignatureParams,
+) -> int:
+    """Re-settle the clusters of canonicals that were re-read, deleted or rejected.
+
+    A canonical still heading a cluster (in `heads`, with its new signature) keeps the
+    members still similar to it, re-scored; for one that left, the earliest remaining
+    member takes over (`tasks.near_duplicates.rehome`). Members get new versions where
+    their link or similarity changed; returns how many.
+    """
+    links: dict[str, tuple[str | None, float | None]] = {}
+    ids: dict[str, int] = {entry.key: doc_id for doc_id, entry in heads.items()}
+    for canonical_id, members in near_duplicates.members(session, canonical_ids).items():
+        links.update(rehome(members, heads.get(canonical_id), params.threshold))
+        ids.update((m.key, m.id) for m in members if m.id is not None)
+    near_duplicates.set_links(
+        session, {ids[key]: (ids[head] if head else None, score) for key, (head, score) in links.items()}
+    )
+    return _relink(session, links, run_id, flow_run_id, now)
+
+
+def _relink(
+    session: Session,
+    links: dict[str, tuple[str | None, float | None]],
+    run_id: int,
+    flow_run_id: str | None,
+    now: datetime,
+) -> int:
+    """A new version for each document whose near-duplicate link changed, the rest copied."""
+    written = 0
+    for chunk in _chunks(sorted(links)):
+        statement = locking(
+            session,
+            select(DocumentRow, DocumentVersion)
+            .join(DocumentVersion, DocumentVersion.document_id == DocumentRow.id)
+            .where(DocumentRow.key.in_(chunk), DocumentVersion.version == DocumentRow.current_version)
+            .order_by(DocumentRow.key),
+        )
+        for row, version in session.execute(statement).all():
+            doc = _document(row.key, version)
+            doc.near_duplicate_of, doc.similarity = links[row.key]
+            record_hash = doc.record_hash()
+            if record_hash == row.record_hash:
+                continue
+            row.current_version += 1
+            row.record_hash, row.updated_at = record_hash, now
+            session.add(_version(row, doc, run_id, flow_run_id, now))
+            written += 1
+    return written
+
+
+def _document(key: str, version: DocumentVersion) -> Document:
+    """The record a stored version holds, as the pipeline would have produced it."""
+    return Document(
+        key=key,
+        path="",
+        status=version.status,  # type: ignore[arg-type]
+        error=version.error,
+        title=version.title,
+        published=version.published.isoformat() if version.published else None,
+        text=version.text,
+        content_hash=version.content_hash,
+        language=version.language,
+        language_score=version.language_score,
+        languages=version.languages,
+        duplicate_of=version.duplicate_of,
+        near_duplicate_of=version.near_duplicate_of,
+        similarity=version.similarity,
+        **{k: version.meta.get(k) for k in ("format", "encoding", "author", "canonical_url", "language_hint")},
+    )
 
 
 def _outcome(row: DocumentRow, doc: Document) -> str:
@@ -180,10 +324,20 @@ def _version(row: DocumentRow, doc: Document, run_id: int, flow_run_id: str | No
 
 
 def mark_deleted(
-    session: Session, keys: Sequence[str], run_id: int, flow_run_id: str | None, now: datetime
+    session: Session,
+    keys: Sequence[str],
+    run_id: int,
+    flow_run_id: str | None,
+    now: datetime,
+    params: SignatureParams = signatures.DEFAULT,
 ) -> int:
-    """Give each vanished file a `deleted` version; its earlier versions stay."""
-    deleted = 0
+    """Give each vanished file a `deleted` version; its earlier versions stay.
+
+    A vanished file leaves the near-duplicate index, and a cluster it headed passes
+    to its next earliest member.
+    """
+    serialize_writers(session, near_duplicates.LOCK)
+    deleted_ids: list[int] = []
     for chunk in _chunks(sorted(keys)):
         statement = locking(
             session,
@@ -194,8 +348,11 @@ def mark_deleted(
             row.current_version += 1
             row.status, row.content_hash, row.record_hash, row.updated_at = "deleted", None, gone.record_hash(), now
             session.add(_version(row, gone, run_id, flow_run_id, now))
-            deleted += 1
-    return deleted
+            deleted_ids.append(row.id)
+    session.flush()
+    near_duplicates.replace(session, deleted_ids, [])
+    _rehome(session, near_duplicates.canonicals_among(session, deleted_ids), {}, run_id, flow_run_id, now, params)
+    return len(deleted_ids)
 
 
 def _utc(moment: datetime) -> datetime:

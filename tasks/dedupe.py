@@ -1,4 +1,4 @@
-"""Stage 5: link exact copies to the document first seen with the same content."""
+"""Stage 5: link exact copies to the first document with the same content, near copies to their cluster's canonical."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from collections.abc import Mapping
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from storage import queries
+from storage import near_duplicates, queries
 from storage.session import session_scope
+from tasks import signatures
 from tasks.document import Batch
+from tasks.near_duplicates import Entry, link
+from tasks.signatures import SignatureParams
 
 
 def mark_exact_duplicates(batch: Batch, first_seen: Mapping[str, str]) -> Batch:
@@ -31,12 +34,44 @@ def mark_exact_duplicates(batch: Batch, first_seen: Mapping[str, str]) -> Batch:
     return batch
 
 
-def dedupe(batch: Batch, db_url: str) -> Batch:
-    """Exact deduplication against everything stored and the rest of the batch."""
+def sign(batch: Batch, params: SignatureParams = signatures.DEFAULT) -> list[int]:
+    """Give each pending document its MinHash signature; returns the batch's band keys.
+
+    Texts shorter than `params.min_words` get none: too few shingles to estimate a
+    Jaccard similarity, so they are deduplicated exactly only.
+    """
+    keys: list[int] = []
+    for doc in batch.pending():
+        values = signatures.signature(doc.text, params)
+        doc.signature = None if values is None else signatures.to_bytes(values)
+        if values is not None:
+            keys.extend(signatures.band_keys(values, params))
+    return keys
+
+
+def mark_near_duplicates(batch: Batch, entries: Mapping[str, Entry], params: SignatureParams = signatures.DEFAULT) -> Batch:
+    """Link near copies among the batch and the stored candidates (`tasks.near_duplicates.link`).
+
+    Exact copies keep only `duplicate_of`: their original already stands for them.
+    """
+    counts = link(batch.pending(), entries, {}, params)
+    batch.counts.update({f"dedupe.{k}": v for k, v in counts.items()})
+    return batch
+
+
+def dedupe(batch: Batch, db_url: str, params: SignatureParams = signatures.DEFAULT) -> Batch:
+    """Exact and near deduplication against everything stored and the rest of the batch.
+
+    The store settles near-copy links again under its lock when it writes the batch;
+    the links set here are what the batch would get against the store as it is now.
+    """
     hashes = [d.content_hash for d in batch.pending() if d.content_hash]
+    buckets = sign(batch, params)
     with session_scope(db_url) as session:
         first_seen = queries.first_keys_by_hash(session, hashes)
-    return mark_exact_duplicates(batch, first_seen)
+        entries = near_duplicates.candidates(session, buckets)
+    mark_exact_duplicates(batch, first_seen)
+    return mark_near_duplicates(batch, entries, params)
 
 
 dedupe_task = task(name="dedupe", cache_policy=NO_CACHE, persist_result=False)(dedupe)

@@ -43,6 +43,8 @@ class Document:
     duplicate_of: str | None = None
     near_duplicate_of: str | None = None
     similarity: float | None = None
+    # MinHash of the main text, set by dedupe for the store's index; not part of the record.
+    signature: bytes | None = field(default=None, repr=False)
     unchanged: bool = False
     deferred: bool = False
 
@@ -73,7 +75,9 @@ class Document:
         payload = {
             k: v
             for k, v in asdict(self).items()
-            if k not in {"path", "size", "mtime_ns", "file_sha256", "previous_sha256", "unchanged", "deferred"}
+            if k not in {
+                "path", "size", "mtime_ns", "file_sha256", "previous_sha256", "signature", "unchanged", "deferred",
+            }
         }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()

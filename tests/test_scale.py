@@ -9,22 +9,35 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from flows.cli import main
 from flows.ingest import ingest
-from storage import migrate, queries
+from storage import migrate
 from storage.access import export_records
-from storage.session import session_scope
-from tasks.document import Document
 from tests.helpers import comparable, make_corpus
 
 def test_upgrade_from_first_migration_keeps_rows(db_url: str) -> None:
     migrate.upgrade(db_url, "0001")
     assert migrate.current(db_url) == "0001"
-    with session_scope(db_url) as session:
-        run_id = queries.start_run(session, "run-1", "/src", datetime.now(UTC))
-        doc = Document(key="a.txt", path="/src/a.txt", text="kept across upgrades", content_hash="h")
-        queries.write_batch(session, [doc], run_id, "run-1", datetime.now(UTC))
+    # Rows as the first schema held them, written the way that schema's code wrote them.
+    with create_engine(db_url).begin() as connection:
+        now = datetime.now(UTC)
+        connection.execute(
+            text(
+                "INSERT INTO documents (key, first_seen_at, current_version, status, content_hash, record_hash,"
+                " size, mtime_ns, file_sha256, updated_at) VALUES ('a.txt', :now, 1, 'active', 'h', 'r', 20, 1, 's', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO document_versions (document_id, version, status, language, language_score, languages,"
+                " text, content_hash, meta, size, mtime_ns, ingested_at) VALUES ((SELECT id FROM documents),"
+                " 1, 'active', 'en', 1.0, '[]', 'kept across upgrades', 'h', '{}', 20, 1, :now)"
+            ),
+            {"now": now},
+        )
 
     migrate.upgrade(db_url)
 

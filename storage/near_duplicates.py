@@ -1,0 +1,162 @@
+"""The near-duplicate index: signatures and LSH band keys of active documents.
+
+Only SQL lives here; which document links where is decided by `tasks.near_duplicates`,
+and new versions are written by `storage.queries`, which owns the versioning.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session, aliased
+
+from storage.dialect import in_few, in_values
+from storage.models import DocumentRow, LshBand, NearDuplicateSignature
+from tasks.near_duplicates import Entry, Rank
+
+# Key of the PostgreSQL advisory lock that makes index writers take turns.
+LOCK = 0x5EED_D0C5
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """What the index holds for one signed, active document."""
+
+    document_id: int
+    signature: bytes
+    buckets: Sequence[int]
+    canonical_id: int | None = None
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    canonical: str
+    members: list[tuple[str, float | None]]
+
+
+def rank(first_seen_at: datetime, document_id: int) -> Rank:
+    """First-seen order; SQLite hands timestamps back without their zone (they are UTC)."""
+    moment = first_seen_at if first_seen_at.tzinfo else first_seen_at.replace(tzinfo=UTC)
+    return (moment.timestamp(), document_id)
+
+
+def candidates(session: Session, buckets: Sequence[int]) -> dict[str, Entry]:
+    """Active documents sharing any of `buckets`, with their canonicals: one indexed query.
+
+    Each document comes once, however many buckets it shares; which ones it shares
+    follows from its signature (`tasks.near_duplicates.by_bucket`).
+    """
+    entries: dict[str, Entry] = {}
+    if not buckets:
+        return entries
+    doc, sig = aliased(DocumentRow), aliased(NearDuplicateSignature)
+    head, head_sig = aliased(DocumentRow), aliased(NearDuplicateSignature)
+    sharing = select(LshBand.document_id).where(in_values(session, LshBand.bucket, sorted(set(buckets))))
+    statement = (
+        select(
+            doc.id, doc.key, doc.first_seen_at, sig.signature,
+            head.id, head.key, head.first_seen_at, head_sig.signature,
+        )
+        .join(sig, sig.document_id == doc.id)
+        .outerjoin(head, (head.id == sig.canonical_id) & (head.status == "active"))
+        .outerjoin(head_sig, head_sig.document_id == head.id)
+        .where(in_few(session, doc.id, sharing), doc.status == "active")
+    )
+    for doc_id, key, seen, signature, head_id, head_key, head_seen, head_signature in session.execute(statement):
+        canonical = None
+        if head_id is not None and head_signature is not None:
+            canonical = head_key
+            entries.setdefault(head_key, Entry(head_key, rank(head_seen, head_id), head_signature, None, head_id))
+        entries[key] = Entry(key, rank(seen, doc_id), signature, canonical, doc_id)
+    return entries
+
+
+def replace(session: Session, document_ids: Sequence[int], rows: Sequence[IndexRow]) -> None:
+    """Forget what the index held for `document_ids`, then add `rows` (their current state)."""
+    for start in range(0, len(document_ids), CHUNK):
+        chunk = document_ids[start : start + CHUNK]
+        session.execute(delete(LshBand).where(LshBand.document_id.in_(chunk)))
+        session.execute(delete(NearDuplicateSignature).where(NearDuplicateSignature.document_id.in_(chunk)))
+    add(session, rows)
+
+
+def add(session: Session, rows: Sequence[IndexRow]) -> None:
+    """Bulk insert of index rows (also how benchmarks fill a large store quickly)."""
+    if not rows:
+        return
+    session.execute(
+        insert(NearDuplicateSignature),
+        [
+            {"document_id": r.document_id, "signature": r.signature, "canonical_id": r.canonical_id,
+             "similarity": r.similarity}
+            for r in rows
+        ],
+    )
+    # In key order: the inserts then walk the index once instead of hopping around it.
+    bands = sorted({(b, r.document_id) for r in rows for b in r.buckets})
+    session.execute(insert(LshBand), [{"bucket": b, "document_id": d} for b, d in bands])
+
+
+def canonicals_among(session: Session, document_ids: Sequence[int]) -> list[int]:
+    """Those of `document_ids` that some document points at as its canonical."""
+    found: set[int] = set()
+    for start in range(0, len(document_ids), CHUNK):
+        chunk = document_ids[start : start + CHUNK]
+        statement = select(NearDuplicateSignature.canonical_id).where(NearDuplicateSignature.canonical_id.in_(chunk))
+        found.update(session.scalars(statement.distinct()))
+    return sorted(found)
+
+
+def members(session: Session, canonical_ids: Sequence[int]) -> dict[int, list[Entry]]:
+    """The active members of each cluster, as entries."""
+    clusters: defaultdict[int, list[Entry]] = defaultdict(list)
+    for start in range(0, len(canonical_ids), CHUNK):
+        chunk = canonical_ids[start : start + CHUNK]
+        statement = (
+            select(NearDuplicateSignature.canonical_id, DocumentRow.id, DocumentRow.key, DocumentRow.first_seen_at,
+                   NearDuplicateSignature.signature)
+            .join(DocumentRow, DocumentRow.id == NearDuplicateSignature.document_id)
+            .where(NearDuplicateSignature.canonical_id.in_(chunk), DocumentRow.status == "active")
+        )
+        for canonical_id, doc_id, key, seen, signature in session.execute(statement):
+            clusters[canonical_id].append(Entry(key, rank(seen, doc_id), signature, None, doc_id))
+    return dict(clusters)
+
+
+def set_links(session: Session, links: Mapping[int, tuple[int | None, float | None]]) -> None:
+    """Point each document (by id) at its new canonical, with its similarity to it."""
+    for document_id, (canonical_id, similarity) in links.items():
+        session.execute(
+            update(NearDuplicateSignature)
+            .where(NearDuplicateSignature.document_id == document_id)
+            .values(canonical_id=canonical_id, similarity=similarity)
+        )
+
+
+def clusters(session: Session) -> Iterator[Cluster]:
+    """Every cluster with at least one member, canonicals and members in first-seen order."""
+    member, head = aliased(DocumentRow), aliased(DocumentRow)
+    statement = (
+        select(head.key, member.key, NearDuplicateSignature.similarity)
+        .join(member, member.id == NearDuplicateSignature.document_id)
+        .join(head, head.id == NearDuplicateSignature.canonical_id)
+        .where(member.status == "active")
+        .order_by(head.first_seen_at, head.id, member.first_seen_at, member.id)
+        .execution_options(yield_per=2000)
+    )
+    current: Cluster | None = None
+    for canonical, key, similarity in session.execute(statement):
+        if current is None or current.canonical != canonical:
+            if current is not None:
+                yield current
+            current = Cluster(canonical, [])
+        current.members.append((key, similarity))
+    if current is not None:
+        yield current
