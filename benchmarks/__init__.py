@@ -1,0 +1,1 @@
+"""Benchmarks: corpus generator and pipeline benchmark (issue 8)."""
