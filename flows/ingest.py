@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import Task, flow, get_run_logger, runtime
+from prefect.futures import PrefectFuture, as_completed
 
 from flows.artifacts import Progress, publish
 from flows.report import RunReport
@@ -29,6 +30,8 @@ from tasks.language import detect_language_task
 from tasks.store import store_deletions_task, store_task
 
 DEFAULT_BATCH_SIZE = 250
+# The CPU-bound stages, in order: with `workers` > 1 they run on the flow's task runner.
+CPU_STAGES: tuple[Task[..., Batch], ...] = (extract_task, clean_task, detect_language_task)
 
 
 def _run_name() -> str:
@@ -44,16 +47,6 @@ def _batches(documents: list[Document], size: int) -> Iterator[list[Document]]:
         yield [documents.pop() for _ in range(min(size, len(documents)))]
 
 
-def _waves(numbered: Iterator[tuple[int, list[Document]]], size: int) -> Iterator[list[tuple[int, Batch]]]:
-    """Group numbered batches so that `size` of them go through the CPU-bound stages at once."""
-    wave: list[tuple[int, Batch]] = []
-    for number, documents in numbered:
-        wave.append((number, Batch(documents)))
-        if len(wave) == size:
-            yield wave
-            wave = []
-    if wave:
-        yield wave
 
 
 @flow(name="ingest", flow_run_name=_run_name, persist_result=False)
@@ -73,7 +66,8 @@ def ingest(
     With `workers` > 1 the CPU-bound stages of `workers` batches at a time are submitted
     to the flow's task runner (a process pool or a Dask cluster: see `flows.runners`);
     dedupe and store always run here, batch after batch in discovery order, so the
-    store sees the same sequence of writes whatever the parallelism.
+    store sees the same sequence of writes whatever the parallelism. (With a pool, a
+    stage's time in the report runs from its submission to its result.)
     """
     started = time.perf_counter()
     settings = Settings.resolve(source, db)
@@ -96,14 +90,50 @@ def ingest(
         account(stage, began, 1, len(batch.documents) if isinstance(batch, Batch) else len(batch))
         return result
 
-    def run_wave(stage: Task[..., Any], wave: list[tuple[int, Batch]]) -> list[tuple[int, Batch]]:
+    def processed(numbered: Iterator[tuple[int, list[Document]]]) -> Iterator[tuple[int, Batch]]:
+        """Batches through the CPU-bound stages, handed back in discovery order.
+
+        With a pool, each of `workers` batches in flight moves on to its next stage as soon
+        as its previous one is done (no batch waits for another), and the next batch starts
+        while the caller stores this one, so the pool keeps working during dedupe and store.
+        """
         if workers <= 1:
-            return [(n, run(stage, f"{stage.name}[{n}/{total}]", batch)) for n, batch in wave]
-        began = time.perf_counter()
-        futures = [(n, configured(stage, f"{stage.name}[{n}/{total}]").submit(batch)) for n, batch in wave]
-        done = [(n, future.result()) for n, future in futures]
-        account(stage, began, len(wave), sum(len(batch.documents) for _, batch in wave))
-        return done
+            for number, documents in numbered:
+                batch = Batch(documents)
+                for stage in CPU_STAGES:
+                    batch = run(stage, f"{stage.name}[{number}/{total}]", batch)
+                yield number, batch
+            return
+        in_flight: dict[PrefectFuture[Batch], tuple[int, int, float]] = {}
+        finished: dict[int, Batch] = {}
+
+        def start(number: int, index: int, batch: Batch) -> None:
+            stage = CPU_STAGES[index]
+            future = configured(stage, f"{stage.name}[{number}/{total}]").submit(batch)
+            in_flight[future] = (number, index, time.perf_counter())
+
+        upcoming = iter(numbered)
+        wanted = 1
+        while True:
+            while len(in_flight) < workers and len(finished) < 2 * workers:
+                number, documents = next(upcoming, (0, []))
+                if not number:
+                    break
+                start(number, 0, Batch(documents))
+            if wanted in finished:
+                yield wanted, finished.pop(wanted)
+                wanted += 1
+                continue
+            if not in_flight:
+                return
+            future = next(as_completed(list(in_flight)))
+            number, index, began = in_flight.pop(future)
+            batch = future.result()
+            account(CPU_STAGES[index], began, 1, len(batch.documents))
+            if index + 1 < len(CPU_STAGES):
+                start(number, index + 1, batch)
+            else:
+                finished[number] = batch
 
     migrate.upgrade(url)
     run_id = runs.begin(url, flow_run_id, str(settings.source))
@@ -118,15 +148,12 @@ def ingest(
         progress = Progress(total)
         logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
         numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
-        for wave in _waves(numbered, max(workers, 1)):
-            for stage in (extract_task, clean_task, detect_language_task):
-                wave = run_wave(stage, wave)
-            for number, batch in wave:
-                batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)
-                batch = run(store_task, f"store[{number}/{total}]", batch, url, run_id, flow_run_id)
-                report.counts.update(batch.counts)
-                progress.advance(number)
-                logger.info("batch %d/%d stored", number, total)
+        for number, batch in processed(numbered):
+            batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)
+            batch = run(store_task, f"store[{number}/{total}]", batch, url, run_id, flow_run_id)
+            report.counts.update(batch.counts)
+            progress.advance(number)
+            logger.info("batch %d/%d stored", number, total)
         if discovery.deleted:
             report.counts["deleted"] += run(store_deletions_task, "store-deletions", discovery.deleted, url, run_id, flow_run_id)
         status = "completed"
