@@ -187,8 +187,10 @@ def measure(label: str, command: Sequence[str], docs: int, env: dict[str, str]) 
     return result
 
 
-def child_env(prefect_home: Path) -> dict[str, str]:
+def child_env(prefect_home: Path, api_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     env.update(
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         PREFECT_HOME=str(prefect_home),  # our own temporary API state, not shared with other runs
@@ -265,6 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where corpora and stores go (default: a temporary folder)")
     parser.add_argument("--skip-100k", action="store_true", help="skip the 100,000-document memory run")
     parser.add_argument("--batch-size", type=int, help="pass --batch-size to seedflow ingest (default: its own)")
+    parser.add_argument(
+        "--api-url",
+        help="run the ingests against this Prefect API instead of each starting its temporary one "
+        "(faster, e.g. in tests; the figures then leave Prefect's server start-up out)",
+    )
     parser.add_argument("--baseline-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -276,11 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="seedflow-bench-"))
     keep = args.workdir is not None
     workdir.mkdir(parents=True, exist_ok=True)
-    env = child_env(workdir / "prefect-home")
+    env = child_env(workdir / "prefect-home", args.api_url)
     extra = ["--batch-size", str(args.batch_size)] if args.batch_size else []
     n = args.docs
     try:
-        print(f"seedflow benchmark: {n} documents, workdir {workdir}")
+        api = f", Prefect API {args.api_url}" if args.api_url else ", each ingest on its own temporary Prefect API"
+        print(f"seedflow benchmark: {n} documents, workdir {workdir}{api}")
         source = workdir / f"corpus-{n}"
         ensure_corpus(source, n)
         stores = workdir / "stores"
@@ -291,7 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         warm = workdir / "warm"
         warm.mkdir(exist_ok=True)
         (warm / "one.txt").write_text("date 2026-01-01\nA warm-up document for the benchmark.\n", encoding="utf-8")
-        measure("warm-up", ingest_command(warm, stores / "warm.db"), 1, env)
+        if not args.api_url:
+            measure("warm-up", ingest_command(warm, stores / "warm.db"), 1, env)
 
         a = measure("(a) bare stages, one process", [sys.executable, __file__, "--baseline-child", str(source),
                                                       *extra], n, env)
