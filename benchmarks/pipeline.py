@@ -164,6 +164,7 @@ def _tree_rss(pid: int, stop: threading.Event, peak: list[float]) -> None:
 
 def measure(label: str, command: Sequence[str], docs: int, env: dict[str, str]) -> Measured:
     """Run a child to completion; wall time, output and peak memory (its own and its tree's)."""
+    print(f"  {time.strftime('%H:%M:%S')} {label} …", file=sys.stderr, flush=True)
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         began = time.perf_counter()
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
