@@ -6,8 +6,9 @@ tens of task runs rather than tens of thousands (a task run costs milliseconds).
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from prefect import Task, flow, get_run_logger, runtime
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture, as_completed
+from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -35,6 +37,24 @@ from tasks.store import store_deletions_task, store_task
 DEFAULT_BATCH_SIZE = 250
 # The CPU-bound stages, in order: with `workers` > 1 they run on the flow's task runner.
 CPU_STAGES: tuple[Task[..., Batch], ...] = (extract_task, clean_task, detect_language_task)
+
+
+def _share_api_with_workers(workers: int) -> Callable[[], None]:
+    """Point new pool worker processes at this run's temporary Prefect API; returns the undo.
+
+    Without a configured API each spawned worker would start a temporary API of its own
+    (a server process, ~200 MB and seconds of start-up per worker), and its task runs
+    would not show on this flow run.
+    """
+    if workers <= 1 or PREFECT_API_URL.value() or "PREFECT_API_URL" in os.environ:
+        return lambda: None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    if not server.running:
+        return lambda: None
+    os.environ["PREFECT_API_URL"] = server.api_url
+    return lambda: os.environ.pop("PREFECT_API_URL", None)
 
 
 def _run_name() -> str:
@@ -147,6 +167,7 @@ def ingest(
     migrate.upgrade(url)
     run_id = runs.begin(url, flow_run_id, str(settings.source))
     status = "failed"
+    unshare_api = _share_api_with_workers(workers)
     try:
         selection = Selection(paths=tuple(paths or ()), since=datetime.combine(since, dtime.min) if since else None)
         began = time.perf_counter()
@@ -167,6 +188,7 @@ def ingest(
             report.counts["deleted"] += run(store_deletions_task, "store-deletions", discovery.deleted, url, run_id, flow_run_id)
         status = "completed"
     finally:
+        unshare_api()
         report.elapsed = time.perf_counter() - started
         report.rejected = runs.end(url, run_id, status, report.as_dict()["outcomes"])
     publish(report)
