@@ -118,9 +118,10 @@ def ingest(
     def processed(numbered: Iterator[tuple[int, list[Document]]]) -> Iterator[tuple[int, Batch]]:
         """Batches through the CPU-bound stages, handed back in discovery order.
 
-        With a pool, each of `workers` batches in flight moves on to its next stage as soon
-        as its previous one is done (no batch waits for another), and the next batch starts
-        while the caller stores this one, so the pool keeps working during dedupe and store.
+        With a pool, each batch in flight moves on to its next stage as soon as its previous
+        one is done (no batch waits for another), and two per worker are in flight so that
+        the pool keeps working while the caller dedupes and stores (and while this loop is
+        busy there and cannot hand a batch its next stage).
         """
         if workers <= 1:
             for number, documents in numbered:
@@ -144,7 +145,7 @@ def ingest(
         upcoming = iter(numbered)
         wanted = 1
         while True:
-            while len(in_flight) < workers and len(finished) < 2 * workers:
+            while len(in_flight) < 2 * workers and len(finished) < 2 * workers:
                 number, documents = next(upcoming, (0, []))
                 if not number:
                     break
