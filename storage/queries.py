@@ -115,6 +115,7 @@ def write_batch(
     so a retried or concurrent write can never add the same version twice.
     """
     outcomes: Counter[str] = Counter()
+    versions: list[DocumentVersion] = []
     rows = _documents_for_update(session, [d.key for d in documents], now)
     for doc in documents:
         row = rows[doc.key]
@@ -129,7 +130,7 @@ def write_batch(
             outcomes["duplicate"] += 1
         row.current_version += 1
         row.status, row.content_hash, row.record_hash = doc.status, doc.content_hash, record_hash
-        session.add(_version(row, doc, run_id, flow_run_id, now))
+        versions.append(_version(row, doc, run_id, flow_run_id, now))
         if doc.status == "rejected":
             insert_ignoring_conflicts(
                 session,
@@ -137,7 +138,14 @@ def write_batch(
                 [{"key": doc.key, "reason": doc.error or "rejected", "rejected_at": now, "run_id": run_id}],
                 ["run_id", "key"],
             )
+    _insert_versions(session, versions)
     return outcomes
+
+
+def _insert_versions(session: Session, versions: list[DocumentVersion]) -> None:
+    """One multi-row INSERT instead of one per version: their ids are never read back."""
+    if versions:
+        session.bulk_save_objects(versions)
 
 
 def _outcome(row: DocumentRow, doc: Document) -> str:
@@ -177,6 +185,7 @@ def mark_deleted(
 ) -> int:
     """Give each vanished file a `deleted` version; its earlier versions stay."""
     deleted = 0
+    versions: list[DocumentVersion] = []
     for chunk in _chunks(sorted(keys)):
         statement = locking(
             session,
@@ -186,8 +195,9 @@ def mark_deleted(
             gone = Document(key=row.key, path="", status="deleted")
             row.current_version += 1
             row.status, row.content_hash, row.record_hash, row.updated_at = "deleted", None, gone.record_hash(), now
-            session.add(_version(row, gone, run_id, flow_run_id, now))
+            versions.append(_version(row, gone, run_id, flow_run_id, now))
             deleted += 1
+    _insert_versions(session, versions)
     return deleted
 
 
