@@ -70,8 +70,6 @@ def _batches(documents: list[Document], size: int) -> Iterator[list[Document]]:
         yield [documents.pop() for _ in range(min(size, len(documents)))]
 
 
-
-
 @flow(name="ingest", flow_run_name=_run_name, persist_result=False)
 def ingest(
     source: str | None = None,
@@ -86,7 +84,7 @@ def ingest(
 ) -> dict[str, Any]:
     """Ingest the source folder once and return the run report.
 
-    With `workers` > 1 the CPU-bound stages of `workers` batches at a time are submitted
+    With `workers` > 1 the CPU-bound stages of two batches per worker at a time are submitted
     to the flow's task runner (a process pool or a Dask cluster: see `flows.runners`);
     dedupe and store always run here, batch after batch in discovery order, so the
     store sees the same sequence of writes whatever the parallelism. (With a pool, a
