@@ -20,6 +20,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Throughput, incremental re-scan and memory on a generated corpus (issue 8); ~40 min with the 100k run
+bench: $(STAMP)
+	$(BIN)/python benchmarks/pipeline.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .seedflow
 

@@ -1,1 +1,1 @@
-"""Measurements of seedflow's stages on the shared corpus (not part of the installed package)."""
+"""Measurements of seedflow on the shared corpus and generated ones (not part of the installed package)."""

@@ -14,20 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from prefect import Task, flow, get_run_logger, runtime
+from prefect.utilities.annotations import quote
 
 from flows.artifacts import Progress, publish
+from flows.cpu_stages import process
 from flows.locks import one_ingest_per_source
 from flows.runners import cpu_runner
 from flows.report import RunReport
 from flows.settings import Settings
 from storage import migrate, runs
 from storage.session import display_url
-from tasks.clean import clean_task
 from tasks.dedupe import dedupe_task
 from tasks.discover import Selection, discover_task, extension_set
 from tasks.document import Batch, Document
-from tasks.extract import DEFAULT_MAX_BYTES, extract_task
-from tasks.language import detect_language_task
+from tasks.extract import DEFAULT_MAX_BYTES
 from tasks.store import store_deletions_task, store_task
 
 DEFAULT_BATCH_SIZE = 250
@@ -44,18 +44,6 @@ def _batches(documents: list[Document], size: int) -> Iterator[list[Document]]:
     documents.reverse()
     while documents:
         yield [documents.pop() for _ in range(min(size, len(documents)))]
-
-
-def _waves(numbered: Iterator[tuple[int, list[Document]]], size: int) -> Iterator[list[tuple[int, Batch]]]:
-    """Group numbered batches so that `size` of them go through the CPU-bound stages at once."""
-    wave: list[tuple[int, Batch]] = []
-    for number, documents in numbered:
-        wave.append((number, Batch(documents)))
-        if len(wave) == size:
-            yield wave
-            wave = []
-    if wave:
-        yield wave
 
 
 @flow(name="ingest", flow_run_name=_run_name, persist_result=False)
@@ -76,10 +64,11 @@ def ingest(
 ) -> dict[str, Any]:
     """Ingest the source folder once and return the run report.
 
-    With `workers` > 1 (or a `dask_address`) the CPU-bound stages of `workers` batches at a
-    time are submitted to a process pool or a Dask cluster (see `flows.runners`);
-    dedupe and store always run here, batch after batch in discovery order, so the
-    store sees the same sequence of writes whatever the parallelism.
+    With `workers` > 1 (or a `dask_address`) the CPU-bound stages run in a process pool or
+    on a Dask cluster (`flows.runners`, `flows.cpu_stages`); dedupe and store always run
+    here, batch after batch in discovery order, so the store sees the same sequence of
+    writes whatever the parallelism. (With a pool, a stage's time in the report runs from
+    its submission to its result.)
 
     `extensions` lists the file extensions to ingest (`""` for files without one, whose
     first bytes decide between HTML, text and rejection); `None` means .txt .text .md
@@ -105,23 +94,11 @@ def ingest(
         report.stage_runs[stage.name] += runs
         report.stage_documents[stage.name] += documents
 
-    def run(stage: Task[..., Any], label: str, batch: Any, *args: Any, **options: Any) -> Any:
+    def run(stage: Task[..., Any], label: str, batch: Batch, *args: Any) -> Batch:
         began = time.perf_counter()
-        result = configured(stage, label)(batch, *args, **options)
-        account(stage, began, 1, len(batch.documents) if isinstance(batch, Batch) else len(batch))
+        result = configured(stage, label)(quote(batch), *args)
+        account(stage, began, 1, len(batch.documents))
         return result
-
-    def run_wave(stage: Task[..., Any], wave: list[tuple[int, Batch]], **options: Any) -> list[tuple[int, Batch]]:
-        if runner is None:
-            return [(n, run(stage, f"{stage.name}[{n}/{total}]", batch, **options)) for n, batch in wave]
-        began = time.perf_counter()
-        futures = [
-            (n, runner.submit(configured(stage, f"{stage.name}[{n}/{total}]"), {"batch": batch, **options}))
-            for n, batch in wave
-        ]
-        done = [(n, future.result()) for n, future in futures]
-        account(stage, began, len(wave), sum(len(batch.documents) for _, batch in wave))
-        return done
 
     with one_ingest_per_source(settings.source), cpu_runner(workers, dask_address) as runner:
         migrate.upgrade(url)
@@ -144,18 +121,19 @@ def ingest(
             progress = Progress(total)
             logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
             numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
-            for wave in _waves(numbered, max(workers, 2 if dask_address else 1)):
-                wave = run_wave(extract_task, wave, max_bytes=max_bytes, settle_seconds=settings.settle_seconds)
-                for stage in (clean_task, detect_language_task):
-                    wave = run_wave(stage, wave)
-                for number, batch in wave:
-                    batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)
-                    batch = run(store_task, f"store[{number}/{total}]", batch, url, run_id, flow_run_id)
-                    report.counts.update(batch.counts)
-                    progress.advance(number)
-                    logger.info("batch %d/%d stored", number, total)
+            extract_options = {"max_bytes": max_bytes, "settle_seconds": settings.settle_seconds}
+            parallelism = max(workers, 2) if dask_address else workers
+            for number, batch in process(numbered, total, configured, account, runner, parallelism, extract_options):
+                batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)
+                batch = run(store_task, f"store[{number}/{total}]", batch, url, run_id, flow_run_id)
+                report.counts.update(batch.counts)
+                progress.advance(number)
+                logger.info("batch %d/%d stored", number, total)
             if discovery.deleted:
-                report.counts["deleted"] += run(store_deletions_task, "store-deletions", discovery.deleted, url, run_id, flow_run_id)
+                began = time.perf_counter()
+                deleted = configured(store_deletions_task, "store-deletions")(discovery.deleted, url, run_id, flow_run_id)
+                account(store_deletions_task, began, 1, len(discovery.deleted))
+                report.counts["deleted"] += deleted
             status = "completed"
         finally:
             report.elapsed = time.perf_counter() - started
