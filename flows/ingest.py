@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import Task, flow, get_run_logger, runtime
+from prefect.context import TagsContext
 from prefect.utilities.annotations import quote
 
 from flows.artifacts import Progress, publish
@@ -100,7 +101,10 @@ def ingest(
         account(stage, began, 1, len(batch.documents))
         return result
 
-    with one_ingest_per_source(settings.source), cpu_runner(workers, dask_address) as runner:
+    # The run's tags (`manual`, `scheduled`, `watch`) describe the flow run; left on every task
+    # run they make Prefect look up tag concurrency limits before each one, a wait per task.
+    untagged = TagsContext(current_tags=set())
+    with one_ingest_per_source(settings.source), cpu_runner(workers, dask_address) as runner, untagged:
         migrate.upgrade(url)
         run_id = runs.begin(url, flow_run_id, str(settings.source))
         status = "failed"
