@@ -19,12 +19,9 @@ temporary API server included), sampled every 0.2 s.
 from __future__ import annotations
 
 import argparse
-import importlib
 import importlib.util
-import inspect
 import json
 import os
-import pkgutil
 import re
 import shutil
 import subprocess
@@ -48,38 +45,23 @@ LARGE = 100_000
 # Targets of issue 8, defined for 10,000 documents (peak memory for 100,000).
 TARGET_DOCS = 10_000
 TARGETS = {"b/a": 0.9, "c/a": 1.7, "first/d": 20.0, "e/first": 0.05, "rss_mb_100k": 1024.0}
-# Where the known pure stages go; any other pure stage found in tasks/ (for instance a
-# near-duplicate signature stage) runs after them, in name order.
-STAGE_ORDER = ("extract", "clean", "detect-language")
 
 
 # --------------------------------------------------------------------------- baseline
 
 
 def pure_stages() -> list[tuple[str, Callable[[Any], Any]]]:
-    """Every Prefect task in `tasks/` whose function needs nothing but a batch."""
-    import tasks
-    from prefect import Task
+    """The CPU work of an ingest as plain functions: read → extract → clean → language → signatures."""
+    from tasks.clean import clean
+    from tasks.dedupe import sign
+    from tasks.extract import extract
+    from tasks.language import detect_language
 
-    found: dict[str, Callable[[Any], Any]] = {}
-    for info in pkgutil.iter_modules(tasks.__path__):
-        try:
-            module = importlib.import_module(f"tasks.{info.name}")
-        except Exception as error:  # noqa: BLE001 - a module mid-change must not stop the benchmark
-            print(f"baseline: skipped tasks.{info.name}: {type(error).__name__}: {error}", file=sys.stderr)
-            continue
-        for value in vars(module).values():
-            if not isinstance(value, Task) or getattr(value.fn, "__module__", None) != module.__name__:
-                continue
-            required = [
-                p
-                for p in inspect.signature(value.fn).parameters.values()
-                if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            ]
-            if len(required) == 1:
-                found[value.name] = value.fn
-    rank = {name: i for i, name in enumerate(STAGE_ORDER)}
-    return sorted(found.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+    def signatures(batch: Any) -> Any:
+        sign(batch)
+        return batch
+
+    return [("extract", extract), ("clean", clean), ("detect-language", detect_language), ("signatures", signatures)]
 
 
 def run_baseline(source: Path, batch_size: int) -> dict[str, Any]:
@@ -90,10 +72,10 @@ def run_baseline(source: Path, batch_size: int) -> dict[str, Any]:
     from tasks.document import Batch
 
     stages = pure_stages()
-    warm = getattr(importlib.import_module("tasks.language"), "warm_up", None)
+    from tasks.language import warm_up
+
     began = time.perf_counter()
-    if warm:
-        warm()
+    warm_up()
     documents = list(walk(source))
     seconds = {name: 0.0 for name, _ in stages}
     count = len(documents)
