@@ -6,16 +6,19 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install bench clean server serve
 
+# pip's own chatter goes to .venv/install.log, shown only if the install fails.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $(STAMP)
+	@echo "setting up $(VENV) (pip log in $(VENV)/install.log)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --disable-pip-version-check --upgrade pip > $(VENV)/install.log 2>&1 \
+		&& $(BIN)/pip install --disable-pip-version-check -e '.[test]' >> $(VENV)/install.log 2>&1 \
+		|| { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/seedflow ingest
+	@$(BIN)/seedflow ingest
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
