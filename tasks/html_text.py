@@ -15,6 +15,7 @@ around it close the gaps it leaves on real pages:
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from collections.abc import Iterator
@@ -29,6 +30,11 @@ from trafilatura.xml import xmltotxt
 
 from tasks.html_boilerplate import is_boilerplate_text, is_link_block
 from tasks.html_metadata import PageMetadata, page_metadata
+
+# trafilatura and htmldate log a warning for every odd link or date on a page: noise for a
+# pipeline that records its own outcome per document.
+for _library in ("trafilatura", "htmldate"):
+    logging.getLogger(_library).setLevel(logging.ERROR)
 
 _NOT_TEXT = ("script", "style", "noscript", "template")
 # Below this many characters an extraction has probably missed the article body.
