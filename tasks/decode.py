@@ -1,7 +1,8 @@
 """Bytes to str for text and HTML files, in whatever common encoding they were saved.
 
 The order matters and is cheapest-first: a byte-order mark settles it; NUL bytes mean
-UTF-16/32 without a BOM or else a binary file; an HTML page's own declaration is next
+UTF-16/32 without a BOM or else a binary file (a few stray ones, as some real pages carry,
+are dropped); an HTML page's own declaration is next
 (trusted only if the bytes decode under it); then valid UTF-8 (a plain `bytes.decode`,
 no detector); only what is left goes to the statistical detector.
 """
@@ -78,6 +79,8 @@ _CANDIDATES = (
 _CHAOS_THRESHOLD = 0.3
 
 _ASCII = re.compile(r"[\x00-\x7f]")
+# Text saved by a buggy tool may hold a few stray NULs; binary data holds them everywhere.
+STRAY_NUL_SHARE = 0.01
 
 
 class UndecodableError(ValueError):
@@ -121,8 +124,11 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
             return data[skip:].decode(name), name
         except UnicodeDecodeError as error:
             raise UndecodableError(f"not valid {name.upper()}: {error.reason} at offset {error.start + skip}") from None
-    if b"\x00" in data:
+    nuls = data.count(b"\x00")
+    if nuls > len(data) * STRAY_NUL_SHARE:
         raise UndecodableError("binary file (NUL bytes)")
+    if nuls:
+        data = data.replace(b"\x00", b"")
     if declared:
         decoded = _decode_declared(data, declared)
         if decoded:

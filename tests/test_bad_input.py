@@ -62,7 +62,7 @@ def zip_bytes() -> bytes:
         (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "binary file (JPEG image)"),
         (zip_bytes(), "binary file (ZIP archive)"),
         (gzip.compress(STORY.encode()), "binary file (gzip archive)"),
-        (STORY.encode() + b"\x00\x01\x02" + STORY.encode(), "binary file (NUL bytes)"),
+        (STORY.encode() + b"\x00\x01\x02" * 64 + STORY.encode(), "binary file (NUL bytes)"),
         (bytes(range(0x80, 0xA0)) * 20, "undecodable: no known text encoding fits these bytes"),
         (b"<html><head><script>var x = 1;</script><style>p {}</style></head><body> </body></html>", None),
     ],

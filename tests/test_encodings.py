@@ -217,3 +217,9 @@ def test_utf8_page_mislabelled_latin1_is_repaired_after_parsing() -> None:
     page = Document(key="p.html", path="p.html")
     parse(page, '<meta charset="iso-8859-1"><p>Le café coûte 3 € à Zürich — déjà vu.</p>'.encode())
     assert (page.encoding, page.text) == ("cp1252", "Le café coûte 3 € à Zürich — déjà vu.")
+
+
+def test_a_few_stray_nul_bytes_do_not_make_a_page_binary() -> None:
+    page = ("<html><body><p>" + "Ein ganz normaler Absatz. " * 40 + "</p></body></html>").encode()
+    text, encoding = decode_html(page[:300] + b"\x00" + page[300:])
+    assert encoding == "utf-8" and "\x00" not in text and "Ein ganz normaler Absatz." in text
