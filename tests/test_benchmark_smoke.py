@@ -30,6 +30,7 @@ def test_corpus_generator_is_deterministic(tmp_path: Path) -> None:
     first = subprocess.run([*command, str(tmp_path / "one")], env=_env(), capture_output=True, text=True, timeout=60)
     second = subprocess.run([*command, str(tmp_path / "two")], env=_env(), capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
     assert "text" in first.stdout and "html" in first.stdout and "near-duplicate" in first.stdout
     files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
     documents = [f for f in files if not f.name.startswith(".")]  # .corpus.json also holds the time taken
