@@ -15,7 +15,7 @@ from storage import near_duplicates
 from storage.dialect import insert_ignoring_conflicts, locking, serialize_writers
 from storage.models import DocumentRow, DocumentVersion, IngestionRun, RejectedFile
 from tasks import signatures
-from tasks.document import Document
+from tasks.document import METADATA_FIELDS, Document
 from tasks.near_duplicates import Entry, link, rehome
 from tasks.signatures import SignatureParams
 
@@ -287,7 +287,7 @@ def _document(key: str, version: DocumentVersion) -> Document:
         duplicate_of=version.duplicate_of,
         near_duplicate_of=version.near_duplicate_of,
         similarity=version.similarity,
-        **{k: version.meta.get(k) for k in ("format", "encoding", "author", "canonical_url", "language_hint")},
+        **{name: version.meta.get(name) for name in METADATA_FIELDS},
     )
 
 

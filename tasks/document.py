@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Status = Literal["active", "deleted", "rejected"]
+# Stored together as a version's `meta` and read back by name (storage.queries).
+METADATA_FIELDS = ("format", "encoding", "author", "canonical_url", "language_hint")
 
 
 @dataclass
@@ -62,13 +64,7 @@ class Document:
 
     def metadata(self) -> dict[str, str | None]:
         """Fields that describe the source file rather than its content."""
-        return {
-            "format": self.format,
-            "encoding": self.encoding,
-            "author": self.author,
-            "canonical_url": self.canonical_url,
-            "language_hint": self.language_hint,
-        }
+        return {name: getattr(self, name) for name in METADATA_FIELDS}
 
     def record_hash(self) -> str:
         """Hash of everything a stored version holds, so an unchanged re-ingest writes nothing."""
