@@ -34,13 +34,18 @@ _MIGRATION_LOCK = 0x5EEDF10
 
 
 def serialize_migrations(connection: Connection) -> None:
-    """Make concurrent first runs on an empty PostgreSQL store migrate one after the other.
+    """Make concurrent first runs on an empty store migrate one after the other.
 
-    The lock is held until the surrounding transaction ends. SQLite needs none: its
-    migration transaction already holds the database's single write lock.
+    Call it first in the migration's transaction; the lock lasts until that transaction
+    ends, so the next process finds the store already at head. PostgreSQL takes an
+    advisory lock. SQLite's driver begins a transaction only at the first INSERT or
+    UPDATE and runs CREATE TABLE outside one, so it would let two processes both find
+    the store empty; BEGIN IMMEDIATE takes the database's write lock up front.
     """
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def serialize_writers(session: Session, lock: int) -> None:

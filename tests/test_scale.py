@@ -46,6 +46,18 @@ def test_upgrade_from_first_migration_keeps_rows(db_url: str) -> None:
     assert record["key"] == "a.txt" and record["text"] == "kept across upgrades"
 
 
+def test_processes_migrating_one_empty_store_at_once_all_succeed(db_url: str) -> None:
+    # Every first run migrates; several started together must take turns, not all
+    # create the tables (the loser used to fail with "table documents already exists").
+    script = "import sys; from storage import migrate; migrate.upgrade(sys.argv[1])"
+    started = [
+        subprocess.Popen([sys.executable, "-c", script, db_url], stderr=subprocess.PIPE, text=True) for _ in range(6)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in started]
+    assert [p.returncode for p in started] == [0] * 6, errors
+    assert migrate.current(db_url) == migrate.head()
+
+
 def test_db_commands(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "current", "--db", sqlite_url]) == 0
     assert "empty" in capsys.readouterr().out
