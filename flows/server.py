@@ -1,6 +1,20 @@
-"""Is a Prefect server configured and up? (The temporary local API has no scheduler.)"""
+"""Is a Prefect server configured and up? (The temporary local API has no scheduler.)
+
+Also a real local server for the end-to-end tests and the benchmark, which must see
+seedflow as it runs when deployed: against `prefect server start`, not a temporary API.
+"""
 
 from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -25,3 +39,46 @@ def flow_run_page(flow_run_id: str) -> str:
     from prefect.settings import PREFECT_UI_URL
 
     return f"{(PREFECT_UI_URL.value() or '').rstrip('/')}/runs/flow-run/{flow_run_id}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def local_server(home: Path, timeout: float = 120.0) -> Iterator[dict[str, str]]:
+    """`prefect server start` on a free loopback port with its own PREFECT_HOME.
+
+    Yields the environment that points a process at it (PREFECT_HOME, PREFECT_API_URL);
+    the server is stopped with SIGINT, as Ctrl-C would, when the block ends.
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    api = f"http://127.0.0.1:{_free_port()}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    }
+    port = api.rsplit(":", 1)[1].split("/")[0]
+    with open(home / "server.log", "w") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + timeout
+            while not reachable(api, timeout=2):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the Prefect server did not come up; see {home / 'server.log'}")
+                time.sleep(0.3)
+            yield env
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()

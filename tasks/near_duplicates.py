@@ -87,7 +87,8 @@ def link(
     evaluated = {d.key for d in documents}
     known = {key: entry for key, entry in entries.items() if key not in evaluated}
     stored_buckets = BucketIndex(known, params)
-    stored = {key: entry for key, entry in entries.items() if key not in _cannot_head(documents)}
+    leaving = _cannot_head(documents)
+    stored = {key: entry for key, entry in entries.items() if key not in leaving}
     local: defaultdict[int, list[str]] = defaultdict(list)
     counts: Counter[str] = Counter()
     for index, doc in enumerate(documents):
