@@ -91,8 +91,10 @@ def add(session: Session, rows: Sequence[IndexRow]) -> None:
     """Bulk insert of index rows (also how benchmarks fill a large store quickly)."""
     if not rows:
         return
+    # Table inserts, not ORM ones: the ORM's bulk path costs a Python call chain per row,
+    # and a batch of 250 documents writes ~10,000 band rows.
     session.execute(
-        insert(NearDuplicateSignature),
+        insert(NearDuplicateSignature.__table__),
         [
             {"document_id": r.document_id, "signature": r.signature, "canonical_id": r.canonical_id,
              "similarity": r.similarity}
@@ -101,7 +103,7 @@ def add(session: Session, rows: Sequence[IndexRow]) -> None:
     )
     # In key order: the inserts then walk the index once instead of hopping around it.
     bands = sorted({(b, r.document_id) for r in rows for b in r.buckets})
-    session.execute(insert(LshBand), [{"bucket": b, "document_id": d} for b, d in bands])
+    session.execute(insert(LshBand.__table__), [{"bucket": b, "document_id": d} for b, d in bands])
 
 
 def canonicals_among(session: Session, document_ids: Sequence[int]) -> list[int]:

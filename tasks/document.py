@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 Status = Literal["active", "deleted", "rejected"]
 # Stored together as a version's `meta` and read back by name (storage.queries).
 METADATA_FIELDS = ("format", "encoding", "author", "canonical_url", "language_hint")
+# Fields about the file or the run, not the record: they change no stored version.
+_NOT_RECORDED = frozenset(
+    {"path", "size", "mtime_ns", "file_sha256", "previous_sha256", "signature", "unchanged", "deferred"}
+)
 
 
 @dataclass
@@ -68,13 +72,8 @@ class Document:
 
     def record_hash(self) -> str:
         """Hash of everything a stored version holds, so an unchanged re-ingest writes nothing."""
-        payload = {
-            k: v
-            for k, v in asdict(self).items()
-            if k not in {
-                "path", "size", "mtime_ns", "file_sha256", "previous_sha256", "signature", "unchanged", "deferred",
-            }
-        }
+        # A shallow read of the fields: `asdict` deep-copies every value first, ~0.1 ms a record.
+        payload = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_RECORDED}
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
