@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import trafilatura
-from bs4 import BeautifulSoup, Comment, XMLParsedAsHTMLWarning
+from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
@@ -217,8 +217,11 @@ def visible_text(markup: str) -> str:
     beautifulsoup4's lxml builder streams parser events instead of letting libxml2 build the
     tree, so it keeps text that sits deeper than libxml2's nesting limit.
     """
+    # Both warnings are about the input, which the record already describes: a page that is
+    # XML, or one so short it looks like a file name or URL.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(markup, "lxml")
     for element in soup.find_all(_NOT_TEXT):
         element.decompose()

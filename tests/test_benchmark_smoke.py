@@ -44,7 +44,7 @@ def test_pipeline_benchmark_prints_every_figure(tmp_path: Path) -> None:
     # The session's Prefect API serves the ingests, so each one skips starting a temporary server.
     command = [
         sys.executable, str(ROOT / "benchmarks" / "pipeline.py"),
-        "--docs", str(DOCS), "--workdir", str(tmp_path), "--skip-100k", "--batch-size", "50",
+        "--docs", str(DOCS), "--workdir", str(tmp_path), "--skip-100k", "--batch-size", "50", "--repeat", "1",
         "--api-url", PREFECT_API_URL.value(),
     ]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
