@@ -23,7 +23,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Throughput, incremental re-scan and memory on a generated corpus (issue 8); ~40 min with the 100k run
+# Throughput, incremental re-scan and memory on a generated corpus (issue 8); ~50 min with the 100k run
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pipeline.py $(BENCH_ARGS)
 

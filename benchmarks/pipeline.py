@@ -366,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ratios (wall clock of the CLI process, Prefect start-up included; flow-only in brackets):")
         print(f"  (b)/(a) throughput       {ratios['b/a']:.2f}  [{fr('b/a', '.2f')}]")
         print(f"  (c)/(a) throughput       {ratios['c/a']:.2f}  [{fr('c/a', '.2f')}]")
-        print(f"  (b)/(a) CPU efficiency   {a.cpu / b.cpu:.2f}  (CPU seconds of (a) / of (b), Prefect's server included; "
+        print(f"  (b)/(a) CPU efficiency   {a.cpu / b.cpu:.2f}  (CPU seconds of (a) / of (b) and its children; "
               "less sensitive to other load)")
         print(f"  (a)/(d) time             {ratios['a/d']:.1f}x  (re-scan vs bare processing)")
         print(f"  first ingest/(d) time    {ratios['first/d']:.1f}x  [{fr('first/d', '.1f')}x]")
