@@ -55,7 +55,8 @@ def local_server(home: Path, timeout: float = 120.0) -> Iterator[dict[str, str]]
     the server is stopped with SIGINT, as Ctrl-C would, when the block ends.
     """
     home.mkdir(parents=True, exist_ok=True)
-    api = f"http://127.0.0.1:{_free_port()}/api"
+    port = str(_free_port())
+    api = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,
         "PREFECT_HOME": str(home),
@@ -63,7 +64,6 @@ def local_server(home: Path, timeout: float = 120.0) -> Iterator[dict[str, str]]
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
     }
-    port = api.rsplit(":", 1)[1].split("/")[0]
     with open(home / "server.log", "w") as log:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port],
