@@ -128,3 +128,17 @@ class LshBand(Base):
 
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, index=True)
+
+
+class NearDuplicateIndexState(Base):
+    """One row: how many writes the near-duplicate index has taken.
+
+    Dedupe links a batch against the index as it read it; the store, holding the index
+    lock, re-links only when this count moved on in between (another writer got there
+    first), so a lone ingest does the linking work once per batch, not twice.
+    """
+
+    __tablename__ = "near_duplicate_index_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)

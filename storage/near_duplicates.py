@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from storage.dialect import in_few, in_values
-from storage.models import DocumentRow, LshBand, NearDuplicateSignature
+from storage.dialect import in_few, in_values, serialize_writers
+from storage.models import DocumentRow, LshBand, NearDuplicateIndexState, NearDuplicateSignature
 from tasks.near_duplicates import Entry, Rank
 
 # Key of the PostgreSQL advisory lock that makes index writers take turns.
@@ -45,6 +45,48 @@ def rank(first_seen_at: datetime, document_id: int) -> Rank:
     """First-seen order; SQLite hands timestamps back without their zone (they are UTC)."""
     moment = first_seen_at if first_seen_at.tzinfo else first_seen_at.replace(tzinfo=UTC)
     return (moment.timestamp(), document_id)
+
+
+def generation(session: Session) -> int | None:
+    """How many writers the index has taken so far (None on a store without the count)."""
+    return session.scalar(select(NearDuplicateIndexState.generation).where(NearDuplicateIndexState.id == 1))
+
+
+def take(session: Session) -> int | None:
+    """Make this transaction the index's only writer; returns the generation it found.
+
+    Writers take turns (PostgreSQL's advisory lock; SQLite's write lock, which the
+    UPDATE takes), and each one moves the generation on, so a reader that saw the
+    returned value knows nothing was written to the index since.
+    """
+    serialize_writers(session, LOCK)
+    moved = session.scalar(
+        update(NearDuplicateIndexState)
+        .where(NearDuplicateIndexState.id == 1)
+        .values(generation=NearDuplicateIndexState.generation + 1)
+        .returning(NearDuplicateIndexState.generation)
+    )
+    return None if moved is None else moved - 1
+
+
+def ranks(session: Session, keys: Sequence[str]) -> dict[str, Rank]:
+    """First-seen order of those of `keys` already stored."""
+    found: dict[str, Rank] = {}
+    for start in range(0, len(keys), CHUNK):
+        statement = select(DocumentRow.key, DocumentRow.first_seen_at, DocumentRow.id).where(
+            DocumentRow.key.in_(keys[start : start + CHUNK]), DocumentRow.current_version > 0
+        )
+        found.update((key, rank(seen, doc_id)) for key, seen, doc_id in session.execute(statement))
+    return found
+
+
+def ids(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    """Store ids of `keys`."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), CHUNK):
+        statement = select(DocumentRow.key, DocumentRow.id).where(DocumentRow.key.in_(keys[start : start + CHUNK]))
+        found.update((key, doc_id) for key, doc_id in session.execute(statement))
+    return found
 
 
 def candidates(session: Session, buckets: Sequence[int]) -> dict[str, Entry]:

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage import near_duplicates
-from storage.dialect import insert_ignoring_conflicts, locking, serialize_writers
+from storage.dialect import insert_ignoring_conflicts, locking
 from storage.models import DocumentRow, DocumentVersion, IngestionRun, RejectedFile
 from tasks import signatures
 from tasks.document import METADATA_FIELDS, Document
@@ -117,6 +117,7 @@ def write_batch(
     flow_run_id: str | None,
     now: datetime,
     params: SignatureParams = signatures.DEFAULT,
+    linked_at: int | None = None,
 ) -> Counter[str]:
     """Store a batch: a new version for each changed document, fingerprints for all.
 
@@ -125,17 +126,22 @@ def write_batch(
 
     Rows are locked (PostgreSQL) and versions carry a unique (document, version) pair,
     so a retried or concurrent write can never add the same version twice. Near-copy
-    links are settled here, under the index lock and against what is committed now,
-    so two workers storing copies of one text at once still agree on its canonical.
+    links are settled here, under the index lock: the ones dedupe set stand if the
+    index is still at the generation they were computed against (`linked_at`);
+    otherwise they are computed again against what is committed now, so two workers
+    storing copies of one text at once still agree on its canonical.
     """
-    serialize_writers(session, near_duplicates.LOCK)
+    generation = near_duplicates.take(session)
     outcomes: Counter[str] = Counter()
     deferred = [d for d in documents if d.deferred]
     if deferred:
         outcomes["deferred"] = len(deferred)
         documents = [d for d in documents if not d.deferred]
     rows = _documents_for_update(session, [d.key for d in documents], now)
-    ids = _link_near_duplicates(session, [d for d in documents if d.pending], rows, params)
+    pending = [d for d in documents if d.pending]
+    if linked_at is None or linked_at != generation:
+        _link_near_duplicates(session, pending, rows, params)
+    ids = _ids(session, pending, rows)
     for doc in documents:
         row = rows[doc.key]
         row.size, row.mtime_ns, row.updated_at = doc.size, doc.mtime_ns, now
@@ -177,13 +183,27 @@ def write_batch(
 
 def _link_near_duplicates(
     session: Session, documents: Sequence[Document], rows: dict[str, DocumentRow], params: SignatureParams
-) -> dict[str, int]:
-    """Link the batch's near copies (see `tasks.near_duplicates.link`); returns store ids by key."""
+) -> None:
+    """Link the batch's near copies (see `tasks.near_duplicates.link`) as dedupe does.
+
+    Ranks are those dedupe sees too: stored first-seen order for documents stored
+    before, batch order after everything stored for new ones.
+    """
     buckets = [b for d in documents if d.signature for b in signatures.band_keys(signatures.from_bytes(d.signature), params)]
     entries = near_duplicates.candidates(session, buckets)
-    ranks = {d.key: near_duplicates.rank(rows[d.key].first_seen_at, rows[d.key].id) for d in documents}
+    ranks = {
+        d.key: near_duplicates.rank(rows[d.key].first_seen_at, rows[d.key].id)
+        for d in documents
+        if rows[d.key].current_version > 0
+    }
     link(documents, entries, ranks, params)
-    return {key: entry.id for key, entry in entries.items() if entry.id is not None} | {k: r.id for k, r in rows.items()}
+
+
+def _ids(session: Session, documents: Sequence[Document], rows: dict[str, DocumentRow]) -> dict[str, int]:
+    """Store ids of the batch and of the stored canonicals its documents link to."""
+    found = {key: row.id for key, row in rows.items()}
+    outside = sorted({d.near_duplicate_of for d in documents if d.near_duplicate_of} - found.keys())
+    return found | near_duplicates.ids(session, outside)
 
 
 def _heads_a_cluster(doc: Document) -> bool:
@@ -336,7 +356,7 @@ def mark_deleted(
     A vanished file leaves the near-duplicate index, and a cluster it headed passes
     to its next earliest member.
     """
-    serialize_writers(session, near_duplicates.LOCK)
+    near_duplicates.take(session)
     deleted_ids: list[int] = []
     for chunk in _chunks(sorted(keys)):
         statement = locking(

@@ -12,7 +12,7 @@ from storage import near_duplicates, queries
 from storage.session import session_scope
 from tasks import signatures
 from tasks.document import Batch
-from tasks.near_duplicates import Entry, link
+from tasks.near_duplicates import Entry, Rank, link
 from tasks.signatures import SignatureParams
 
 
@@ -49,12 +49,15 @@ def sign(batch: Batch, params: SignatureParams = signatures.DEFAULT) -> list[int
     return keys
 
 
-def mark_near_duplicates(batch: Batch, entries: Mapping[str, Entry], params: SignatureParams = signatures.DEFAULT) -> Batch:
+def mark_near_duplicates(
+    batch: Batch, entries: Mapping[str, Entry], ranks: Mapping[str, Rank], params: SignatureParams = signatures.DEFAULT
+) -> Batch:
     """Link near copies among the batch and the stored candidates (`tasks.near_duplicates.link`).
 
+    `ranks` holds the first-seen order of the batch's documents stored before.
     Exact copies keep only `duplicate_of`: their original already stands for them.
     """
-    counts = link(batch.pending(), entries, {}, params)
+    counts = link(batch.pending(), entries, ranks, params)
     batch.counts.update({f"dedupe.{k}": v for k, v in counts.items()})
     return batch
 
@@ -62,16 +65,20 @@ def mark_near_duplicates(batch: Batch, entries: Mapping[str, Entry], params: Sig
 def dedupe(batch: Batch, db_url: str, params: SignatureParams = signatures.DEFAULT) -> Batch:
     """Exact and near deduplication against everything stored and the rest of the batch.
 
-    The store settles near-copy links again under its lock when it writes the batch;
-    the links set here are what the batch would get against the store as it is now.
+    The links set here are what the batch gets against the store as it is now; the
+    store keeps them if no other writer changed the index in between (the generation,
+    read first, is how it knows), and links the batch again under its lock otherwise.
     """
-    hashes = [d.content_hash for d in batch.pending() if d.content_hash]
+    pending = batch.pending()
+    hashes = [d.content_hash for d in pending if d.content_hash]
     buckets = sign(batch, params)
     with session_scope(db_url) as session:
+        batch.linked_at = near_duplicates.generation(session)
         first_seen = queries.first_keys_by_hash(session, hashes)
         entries = near_duplicates.candidates(session, buckets)
+        ranks = near_duplicates.ranks(session, [d.key for d in pending])
     mark_exact_duplicates(batch, first_seen)
-    return mark_near_duplicates(batch, entries, params)
+    return mark_near_duplicates(batch, entries, ranks, params)
 
 
 dedupe_task = task(name="dedupe", cache_policy=NO_CACHE, persist_result=False)(dedupe)

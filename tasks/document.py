@@ -84,6 +84,8 @@ class Batch:
 
     documents: list[Document]
     counts: Counter[str] = field(default_factory=Counter)
+    # The near-duplicate index generation dedupe linked the batch against (see store).
+    linked_at: int | None = None
 
     def pending(self) -> list[Document]:
         return [d for d in self.documents if d.pending]

@@ -20,7 +20,9 @@ def store(
 ) -> Batch:
     """Persist the batch; a retry after a failure rewrites nothing already committed."""
     with session_scope(db_url) as session:
-        outcomes = queries.write_batch(session, batch.documents, run_id, flow_run_id, datetime.now(UTC), params)
+        outcomes = queries.write_batch(
+            session, batch.documents, run_id, flow_run_id, datetime.now(UTC), params, batch.linked_at
+        )
     batch.counts.update(outcomes)
     return batch
 

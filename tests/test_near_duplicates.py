@@ -259,6 +259,29 @@ def test_concurrent_batches_agree_on_one_cluster(db_url: str) -> None:
         assert links[(pair - set(heads)).pop()] == heads[0]
 
 
+def test_the_store_links_again_only_when_the_index_moved_on_since_dedupe(db_url: str) -> None:
+    migrate.upgrade(db_url)
+    run_id = runs.begin(db_url, None, "generation test")
+    words = article(61)
+    late = Batch(documents(**{"late.txt": edited(words, 0.03, 1)}))
+    dedupe(late, db_url)
+    assert late.documents[0].near_duplicate_of is None
+
+    early = Batch(documents(**{"early.txt": text(words)}))
+    dedupe(early, db_url)
+    assert early.linked_at == late.linked_at
+    store(early, db_url, run_id, None)
+
+    store(late, db_url, run_id, None)
+    assert late.documents[0].near_duplicate_of == "early.txt"
+    copy = Batch(documents(**{"copy.txt": edited(words, 0.03, 2)}))
+    dedupe(copy, db_url)
+    assert copy.linked_at == late.linked_at + 2 and copy.documents[0].near_duplicate_of == "early.txt"
+    store(copy, db_url, run_id, None)
+    links = {r["key"]: r["near_duplicate_of"] for r in export_records(db_url)}
+    assert links == {"early.txt": None, "late.txt": "early.txt", "copy.txt": "early.txt"}
+
+
 def test_a_changed_canonical_rescores_or_hands_over_its_cluster(tmp_path: Path, sqlite_url: str) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
