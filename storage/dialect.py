@@ -14,12 +14,16 @@ from sqlalchemy.orm import Session
 def insert_ignoring_conflicts(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], unique: Sequence[str]
 ) -> None:
-    """INSERT … ON CONFLICT DO NOTHING: concurrent writers may race to create the same row."""
+    """INSERT … ON CONFLICT DO NOTHING: concurrent writers may race to create the same row.
+
+    The rows go as parameters of one cached statement (executemany), not as a VALUES
+    list, which SQLAlchemy would compile afresh for every batch (~80 ms for 250 rows).
+    """
     if not rows:
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=list(unique)))
+    session.execute(insert(table).on_conflict_do_nothing(index_elements=list(unique)), list(rows))
 
 
 def locking(session: Session, statement: Select[Any]) -> Select[Any]:

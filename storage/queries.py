@@ -189,7 +189,8 @@ def _link_near_duplicates(
     Ranks are those dedupe sees too: stored first-seen order for documents stored
     before, batch order after everything stored for new ones.
     """
-    buckets = [b for d in documents if d.signature for b in signatures.band_keys(signatures.from_bytes(d.signature), params)]
+    signed = [d.signature for d in documents if d.signature]
+    buckets = [b for keys in signatures.bands_of(signed, params) for b in keys]
     entries = near_duplicates.candidates(session, buckets)
     ranks = {
         d.key: near_duplicates.rank(rows[d.key].first_seen_at, rows[d.key].id)
@@ -219,16 +220,16 @@ def _reindex(
     params: SignatureParams,
 ) -> None:
     """Replace the index rows of every re-read document with its current state."""
+    indexed = [d for d in documents if d.pending and d.signature is not None and not d.duplicate_of]
     entries = [
         near_duplicates.IndexRow(
             document_id=rows[d.key].id,
             signature=d.signature,
-            buckets=signatures.band_keys(signatures.from_bytes(d.signature), params),
+            buckets=buckets,
             canonical_id=ids[d.near_duplicate_of] if d.near_duplicate_of else None,
             similarity=d.similarity,
         )
-        for d in documents
-        if d.pending and d.signature is not None and not d.duplicate_of
+        for d, buckets in zip(indexed, signatures.bands_of([d.signature for d in indexed], params))
     ]
     near_duplicates.replace(session, [rows[d.key].id for d in documents], entries)
 

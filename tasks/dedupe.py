@@ -40,13 +40,11 @@ def sign(batch: Batch, params: SignatureParams = signatures.DEFAULT) -> list[int
     Texts shorter than `params.min_words` get none: too few shingles to estimate a
     Jaccard similarity, so they are deduplicated exactly only.
     """
-    keys: list[int] = []
     for doc in batch.pending():
         values = signatures.signature(doc.text, params)
         doc.signature = None if values is None else signatures.to_bytes(values)
-        if values is not None:
-            keys.extend(signatures.band_keys(values, params))
-    return keys
+    signed = [d.signature for d in batch.pending() if d.signature is not None]
+    return [key for keys in signatures.bands_of(signed, params) for key in keys]
 
 
 def mark_near_duplicates(

@@ -91,6 +91,8 @@ def link(
     stored = {key: entry for key, entry in entries.items() if key not in leaving}
     local: defaultdict[int, list[str]] = defaultdict(list)
     counts: Counter[str] = Counter()
+    signed = [d for d in documents if d.signature is not None]
+    bands = dict(zip((d.key for d in signed), signatures.bands_of([d.signature for d in signed], params)))
     for index, doc in enumerate(documents):
         doc.near_duplicate_of, doc.similarity = None, None
         if doc.signature is None:
@@ -98,7 +100,7 @@ def link(
             continue
         if doc.duplicate_of:
             continue
-        keys = band_keys(doc.signature, params)
+        keys = bands[doc.key]
         canonicals: dict[str, Entry] = {}
         for key in stored_buckets.sharing(keys) | {k for b in keys for k in local.get(b, ())}:
             entry = known.get(key)
@@ -137,10 +139,6 @@ def _canonical(entry: Entry, known: Mapping[str, Entry], stored: Mapping[str, En
     if head is not None and head.canonical is not None:
         head = known.get(head.canonical) or stored.get(head.canonical)
     return head
-
-
-def band_keys(signature: bytes, params: SignatureParams = signatures.DEFAULT) -> list[int]:
-    return signatures.band_keys(signatures.from_bytes(signature), params)
 
 
 def recluster(members: Sequence[Entry], threshold: float) -> dict[str, tuple[str | None, float | None]]:

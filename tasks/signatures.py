@@ -12,6 +12,7 @@ import functools
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,6 +113,13 @@ def _mix(x: np.ndarray) -> np.ndarray:
 def band_keys(values: np.ndarray, params: SignatureParams = DEFAULT) -> list[int]:
     """One signed 64-bit bucket per band of one signature."""
     return band_matrix(values[None, :], params)[0].tolist()
+
+
+def bands_of(blobs: Sequence[bytes], params: SignatureParams = DEFAULT) -> list[list[int]]:
+    """Band keys of many stored signatures, in one numpy pass (a call per signature costs ~0.1 ms)."""
+    if not blobs:
+        return []
+    return band_matrix(np.stack([from_bytes(b) for b in blobs]), params).tolist()
 
 
 def band_matrix(signatures: np.ndarray, params: SignatureParams = DEFAULT) -> np.ndarray:
