@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from storage.dialect import in_few, in_values, serialize_writers
+from storage.dialect import in_few, in_values, insert_many, serialize_writers
 from storage.models import DocumentRow, LshBand, NearDuplicateIndexState, NearDuplicateSignature
 from tasks.near_duplicates import Entry, Rank
 
@@ -145,7 +145,7 @@ def add(session: Session, rows: Sequence[IndexRow]) -> None:
     )
     # In key order: the inserts then walk the index once instead of hopping around it.
     bands = sorted({(b, r.document_id) for r in rows for b in r.buckets})
-    session.execute(insert(LshBand.__table__), [{"bucket": b, "document_id": d} for b, d in bands])
+    insert_many(session, LshBand.__table__, ("bucket", "document_id"), bands)
 
 
 def canonicals_among(session: Session, document_ids: Sequence[int]) -> list[int]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from storage import near_duplicates
@@ -142,6 +142,7 @@ def write_batch(
     if linked_at is None or linked_at != generation:
         _link_near_duplicates(session, pending, rows, params)
     ids = _ids(session, pending, rows)
+    versions: list[dict[str, Any]] = []
     for doc in documents:
         row = rows[doc.key]
         row.size, row.mtime_ns, row.updated_at = doc.size, doc.mtime_ns, now
@@ -157,7 +158,7 @@ def write_batch(
             outcomes["near_duplicate"] += 1
         row.current_version += 1
         row.status, row.content_hash, row.record_hash = doc.status, doc.content_hash, record_hash
-        session.add(_version(row, doc, run_id, flow_run_id, now))
+        versions.append(_version(row, doc, run_id, flow_run_id, now))
         if doc.status == "rejected":
             insert_ignoring_conflicts(
                 session,
@@ -165,7 +166,7 @@ def write_batch(
                 [{"key": doc.key, "reason": doc.error or "rejected", "rejected_at": now, "run_id": run_id}],
                 ["run_id", "key"],
             )
-    session.flush()
+    _add_versions(session, versions)
     _reindex(session, [d for d in documents if not d.unchanged], rows, ids, params)
     reread = {rows[d.key].id: d for d in documents if not d.unchanged}
     heads = {
@@ -269,7 +270,7 @@ def _relink(
     now: datetime,
 ) -> int:
     """A new version for each document whose near-duplicate link changed, the rest copied."""
-    written = 0
+    versions: list[dict[str, Any]] = []
     for chunk in _chunks(sorted(links)):
         statement = locking(
             session,
@@ -286,9 +287,9 @@ def _relink(
                 continue
             row.current_version += 1
             row.record_hash, row.updated_at = record_hash, now
-            session.add(_version(row, doc, run_id, flow_run_id, now))
-            written += 1
-    return written
+            versions.append(_version(row, doc, run_id, flow_run_id, now))
+    _add_versions(session, versions)
+    return len(versions)
 
 
 def _document(key: str, version: DocumentVersion) -> Document:
@@ -318,8 +319,19 @@ def _outcome(row: DocumentRow, doc: Document) -> str:
     return "new" if row.current_version == 0 or row.status == "deleted" else "updated"
 
 
-def _version(row: DocumentRow, doc: Document, run_id: int, flow_run_id: str | None, now: datetime) -> DocumentVersion:
-    return DocumentVersion(
+def _add_versions(session: Session, versions: list[dict[str, Any]]) -> None:
+    """Append versions as one table insert, after the document rows they bump.
+
+    Versions are never read back in the transaction that writes them, so they skip the
+    ORM's objects and unit of work (~0.4 ms a version).
+    """
+    session.flush()
+    if versions:
+        session.execute(insert(DocumentVersion.__table__), versions)
+
+
+def _version(row: DocumentRow, doc: Document, run_id: int, flow_run_id: str | None, now: datetime) -> dict[str, Any]:
+    return dict(
         document_id=row.id,
         version=row.current_version,
         status=doc.status,
@@ -359,6 +371,7 @@ def mark_deleted(
     """
     near_duplicates.take(session)
     deleted_ids: list[int] = []
+    versions: list[dict[str, Any]] = []
     for chunk in _chunks(sorted(keys)):
         statement = locking(
             session,
@@ -368,9 +381,9 @@ def mark_deleted(
             gone = Document(key=row.key, path="", status="deleted")
             row.current_version += 1
             row.status, row.content_hash, row.record_hash, row.updated_at = "deleted", None, gone.record_hash(), now
-            session.add(_version(row, gone, run_id, flow_run_id, now))
+            versions.append(_version(row, gone, run_id, flow_run_id, now))
             deleted_ids.append(row.id)
-    session.flush()
+    _add_versions(session, versions)
     near_duplicates.replace(session, deleted_ids, [])
     _rehome(session, near_duplicates.canonicals_among(session, deleted_ids), {}, run_id, flow_run_id, now, params)
     return len(deleted_ids)
