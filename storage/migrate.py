@@ -1,40 +1,68 @@
-"""Schema migrations: every store, SQLite included, is created and upgraded by Alembic."""
+"""Schema migrations: every store, SQLite included, is created and upgraded by Alembic.
+
+Alembic is imported only when a store needs upgrading: importing it costs ~0.6 s, a
+tenth of an unchanged re-scan, and a store already at head only needs one SELECT.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 
 from storage.dialect import serialize_migrations
 from storage.session import get_engine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+_REVISION = re.compile(r"^(down_revision|revision) = '([^']*)'", re.MULTILINE)
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+@functools.cache
+def newest_revision() -> str | None:
+    """The head of the (linear) migration chain, read from the files without Alembic."""
+    revisions, parents = set(), set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        for kind, value in _REVISION.findall(script.read_text(encoding="utf-8")):
+            (revisions if kind == "revision" else parents).add(value)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def current(url: str) -> str | None:
     """The revision the store at `url` is at (None for an empty store)."""
     with get_engine(url).connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the store to `revision`; a store already there is left untouched."""
-    if revision == "head" and current(url) == head():
+    newest = newest_revision()
+    if revision == "head" and newest is not None and current(url) == newest:
         return
+    from alembic import command
+
     config = _config()
     with get_engine(url).begin() as connection:
         serialize_migrations(connection)

@@ -17,6 +17,10 @@ from storage import migrate
 from storage.access import export_records
 from tests.helpers import comparable, make_corpus
 
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    assert migrate.newest_revision() == migrate.head()
+
+
 def test_upgrade_from_first_migration_keeps_rows(db_url: str) -> None:
     migrate.upgrade(db_url, "0001")
     assert migrate.current(db_url) == "0001"
