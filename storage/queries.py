@@ -190,7 +190,7 @@ def _link_near_duplicates(
     Ranks are those dedupe sees too: stored first-seen order for documents stored
     before, batch order after everything stored for new ones.
     """
-    signed = [d.signature for d in documents if d.signature]
+    signed = [d.signature for d in documents if d.signature is not None]
     buckets = [b for keys in signatures.bands_of(signed, params) for b in keys]
     entries = near_duplicates.candidates(session, buckets)
     ranks = {

@@ -91,8 +91,8 @@ def link(
     stored = {key: entry for key, entry in entries.items() if key not in leaving}
     local: defaultdict[int, list[str]] = defaultdict(list)
     counts: Counter[str] = Counter()
-    signed = [d for d in documents if d.signature is not None]
-    bands = dict(zip((d.key for d in signed), signatures.bands_of([d.signature for d in signed], params)))
+    signed = {d.key: d.signature for d in documents if d.signature is not None and not d.duplicate_of}
+    bands = dict(zip(signed, signatures.bands_of(list(signed.values()), params)))
     for index, doc in enumerate(documents):
         doc.near_duplicate_of, doc.similarity = None, None
         if doc.signature is None:
