@@ -11,21 +11,24 @@ from datetime import date
 from typing import Any
 
 
-def _quiet_prefect(verbose: bool) -> None:
-    """Keep a successful run's terminal output to the summary.
+def _prefect_defaults(verbose: bool) -> None:
+    """Keep a successful run's terminal output to the summary, and a busy machine from failing it.
 
     Must run before Prefect is imported: its settings are read at import. Logs still
     reach the Prefect API (and the UI); only the console copy is raised to warnings.
+    Prefect gives its temporary API 20 s to start, which a loaded machine (a test suite,
+    a package install beside it) can exceed; a one-off ingest should wait, not fail.
     """
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    _quiet_prefect(args.verbose)
+    _prefect_defaults(args.verbose)
     from flows.ingest import ingest
 
     parameters = {
@@ -51,7 +54,7 @@ def _run_locally(flow: Any, args: argparse.Namespace, parameters: dict[str, Any]
 
 def _reingest(args: argparse.Namespace) -> int:
     """Trigger the `reingest` deployment on a running server, else run the flow here."""
-    _quiet_prefect(args.verbose)
+    _prefect_defaults(args.verbose)
     from flows import server
 
     parameters: dict[str, Any] = {"force": args.force, "paths": args.path or None, "since": args.since}
@@ -69,7 +72,7 @@ def _reingest(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
-    _quiet_prefect(verbose=True)
+    _prefect_defaults(verbose=True)
     from deployments.definitions import Schedule
     from deployments.serve import serve
     from flows import server
