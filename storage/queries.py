@@ -142,7 +142,9 @@ def write_batch(
     if linked_at is None or linked_at != generation:
         _link_near_duplicates(session, pending, rows, params)
     ids = _ids(session, pending, rows)
+    stored_before = {key for key, row in rows.items() if row.current_version > 0}
     versions: list[dict[str, Any]] = []
+    changed: dict[int, Document] = {}
     for doc in documents:
         row = rows[doc.key]
         row.size, row.mtime_ns, row.updated_at = doc.size, doc.mtime_ns, now
@@ -159,6 +161,8 @@ def write_batch(
         row.current_version += 1
         row.status, row.content_hash, row.record_hash = doc.status, doc.content_hash, record_hash
         versions.append(_version(row, doc, run_id, flow_run_id, now))
+        if doc.key in stored_before:
+            changed[row.id] = doc
         if doc.status == "rejected":
             insert_ignoring_conflicts(
                 session,
@@ -168,14 +172,17 @@ def write_batch(
             )
     _add_versions(session, versions)
     _reindex(session, [d for d in documents if not d.unchanged], rows, ids, params)
-    reread = {rows[d.key].id: d for d in documents if not d.unchanged}
+    # Only a stored canonical whose record changed can owe its members new links: members
+    # linked in this batch were linked against what it is now, and one re-read unchanged
+    # keeps the cluster it heads (rescoring it would drop members that joined through
+    # another member, and do so differently for every batch size).
     heads = {
         doc_id: Entry(d.key, near_duplicates.rank(rows[d.key].first_seen_at, doc_id), d.signature)
-        for doc_id, d in reread.items()
+        for doc_id, d in changed.items()
         if _heads_a_cluster(d) and d.signature is not None
     }
     relinked = _rehome(
-        session, near_duplicates.canonicals_among(session, list(reread)), heads, run_id, flow_run_id, now, params
+        session, near_duplicates.canonicals_among(session, list(changed)), heads, run_id, flow_run_id, now, params
     )
     if relinked:
         outcomes["near_duplicate_relinked"] += relinked

@@ -83,6 +83,11 @@ def link(
     it then links to the earliest canonical among its matches (never to itself), and
     later documents of the batch see it as a candidate too. Stored entries of the
     batch's own documents describe their old text, so they are not candidates.
+
+    A document read again with the signature it was stored with keeps its stored link
+    while that canonical still heads its cluster: compared anew, it would also meet the
+    copies that arrived after it and could change sides, so a forced re-ingest of
+    unchanged files would rewrite links (and versions) that nothing justified changing.
     """
     evaluated = {d.key for d in documents}
     known = {key: entry for key, entry in entries.items() if key not in evaluated}
@@ -102,13 +107,17 @@ def link(
             continue
         keys = bands[doc.key]
         canonicals: dict[str, Entry] = {}
-        for key in stored_buckets.sharing(keys) | {k for b in keys for k in local.get(b, ())}:
-            entry = known.get(key)
-            if entry is None or _similarity(doc.signature, entry.signature) < params.threshold:
-                continue
-            canonical = _canonical(entry, known, stored)
-            if canonical is not None and canonical.key != doc.key:
-                canonicals[canonical.key] = canonical
+        kept = _kept(doc, entries.get(doc.key), known, stored)
+        if kept is not None:
+            canonicals = {kept.key: kept} if kept.key != doc.key else {}
+        else:
+            for key in stored_buckets.sharing(keys) | {k for b in keys for k in local.get(b, ())}:
+                entry = known.get(key)
+                if entry is None or _similarity(doc.signature, entry.signature) < params.threshold:
+                    continue
+                canonical = _canonical(entry, known, stored)
+                if canonical is not None and canonical.key != doc.key:
+                    canonicals[canonical.key] = canonical
         if canonicals:
             chosen = min(canonicals.values(), key=lambda e: (e.rank, e.key))
             doc.near_duplicate_of = chosen.key
@@ -120,6 +129,15 @@ def link(
         for b in keys:
             local[b].append(doc.key)
     return counts
+
+
+def _kept(doc: Document, previous: Entry | None, known: Mapping[str, Entry], stored: Mapping[str, Entry]) -> Entry | None:
+    """The canonical an unchanged document keeps (itself if it heads a cluster); None: link it anew."""
+    if previous is None or previous.signature != doc.signature:
+        return None
+    if previous.canonical is None:
+        return previous
+    return _canonical(previous, known, stored)
 
 
 def _cannot_head(documents: Sequence[Document]) -> set[str]:

@@ -304,3 +304,29 @@ def test_a_changed_canonical_rescores_or_hands_over_its_cluster(tmp_path: Path, 
     run(folder, sqlite_url)
     links = {r["key"]: r["near_duplicate_of"] for r in export_records(sqlite_url)}
     assert links == {"original.txt": None, "second.txt": None, "third.txt": "second.txt"}
+
+
+def test_a_chain_of_copies_is_one_cluster_in_any_batch_size_and_a_forced_reingest_keeps_it(
+    tmp_path: Path, db_url: str
+) -> None:
+    """c matches only b, and b matches a: c joins a's cluster through b, and nothing moves it."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    a = text(article(41))
+    b = edit(a, 0.12, 42)
+    c = edit(b, 0.12, 43)
+    similarity = {pair: signatures.similarity(*(signatures.signature(t) for t in pair)) for pair in ((a, b), (b, c), (a, c))}
+    threshold = signatures.DEFAULT.threshold
+    assert similarity[a, b] >= threshold and similarity[b, c] >= threshold > similarity[a, c]
+    for key, body in {"a.txt": a, "b.txt": b, "c.txt": c, "other.txt": text(article(44))}.items():
+        (folder / key).write_text(body, encoding="utf-8")
+
+    # One batch, where the canonical and both copies are stored together.
+    ingest(source=str(folder), db=db_url, batch_size=10, retry_delay_seconds=0)
+    expected = {"a.txt": None, "b.txt": "a.txt", "c.txt": "a.txt", "other.txt": None}
+    assert {r["key"]: r["near_duplicate_of"] for r in export_records(db_url)} == expected
+    one_batch = {r["key"]: r for r in export_records(db_url)}
+
+    report = ingest(source=str(folder), db=db_url, force=True, batch_size=1, retry_delay_seconds=0)
+    assert report["outcomes"]["unchanged"] == 4 and not report["outcomes"].get("near_duplicate_relinked")
+    assert {r["key"]: r for r in export_records(db_url, all_versions=True)} == one_batch
