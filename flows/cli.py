@@ -73,6 +73,8 @@ def _reingest(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
     _prefect_defaults(verbose=True)
+    import httpx
+
     from deployments.definitions import Schedule
     from deployments.serve import serve
     from flows import server
@@ -93,7 +95,13 @@ def _serve(args: argparse.Namespace) -> int:
         schedule = Schedule(cron=args.cron)
     settings = Settings.resolve(args.source, args.db)
     print(f"seedflow serve: watching {settings.source}, deployments ingest/ingest, ingest/watch, ingest/reingest on {url}")
-    serve(settings, schedule)
+    try:
+        serve(settings, schedule)
+    except httpx.TransportError as error:
+        # The server went away first (stopped before `serve`, or the network): the runner's
+        # last call fails, and a traceback would only bury what happened.
+        print(f"seedflow serve: stopped, the Prefect server at {url} is unreachable ({error})", file=sys.stderr)
+        return 1
     return 0
 
 
