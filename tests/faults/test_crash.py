@@ -46,6 +46,7 @@ def test_killed_runs_resume_to_the_clean_result(tmp_path: Path, api_env: dict[st
             kills.append(seen)
             assert seen % BATCH == 0 or seen == 2001, f"a half-written batch is visible: {seen} documents"
     assert len(kills) >= 5, f"only {len(kills)} kills landed mid-run: {kills}"
+    print(f"\nkilled with {kills} documents stored")
 
     finished = subprocess.run(command, env=api_env, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
