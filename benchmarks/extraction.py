@@ -9,7 +9,6 @@ Run as `python benchmarks/extraction.py` from the repository root. The corpus li
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 import sys
@@ -22,7 +21,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "html"
 
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -72,34 +70,18 @@ class Score:
         )
 
 
-def decode_page(data: bytes) -> str:
-    """Bytes to markup the way a browser would at first guess: BOM, then meta charset, then UTF-8.
-
-    tasks.decode only handles UTF-8 so far; the benchmark needs every page decoded, so it makes
-    its own lenient guess rather than rejecting pages.
-    """
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, errors="replace")
-    match = _CHARSET.search(data[:4096])
-    encoding = "utf-8"
-    if match:
-        try:
-            encoding = codecs.lookup(match.group(1).decode("ascii")).name
-        except LookupError:
-            pass
-    if encoding in ("ascii", "latin-1", "iso8859-1"):
-        encoding = "cp1252"  # what browsers use for these labels
-    return data.decode(encoding, errors="replace")
-
-
 def load_pages(corpus: Path = CORPUS) -> list[Page]:
-    """Every page of the corpus with its expected and unwanted segments, in file order."""
+    """Every page of the corpus with its expected and unwanted segments, in file order.
+
+    Pages are decoded as the pipeline decodes them, and both extractors get the same markup.
+    """
+    from tasks.decode import decode_html
+
     entries = json.loads((corpus / "expectations.json").read_text(encoding="utf-8"))
     return [
         Page(
             file=entry["file"],
-            markup=decode_page((corpus / entry["file"]).read_bytes()),
+            markup=decode_html((corpus / entry["file"]).read_bytes())[0],
             with_segments=tuple(entry["with"]),
             without_segments=tuple(entry["without"]),
         )
