@@ -2,7 +2,8 @@
 # Save a PNG of a flow run's page in the Prefect UI, rendered by headless Chromium.
 # Usage: deployments/ui_screenshot.sh [FLOW_RUN_ID] [OUT.png]
 #   FLOW_RUN_ID defaults to the flow run that started last (not a future scheduled one);
-#   the UI is read from $PREFECT_UI_URL or http://127.0.0.1:4200. Needs Debian's chromium (apt-get install chromium); not part of CI.
+#   the UI is read from $PREFECT_UI_URL or http://127.0.0.1:4200.
+#   Needs Debian's chromium (apt-get install chromium); not part of CI.
 set -euo pipefail
 ui="${PREFECT_UI_URL:-http://127.0.0.1:4200}"
 api="${PREFECT_API_URL:-$ui/api}"
