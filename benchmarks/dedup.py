@@ -10,7 +10,7 @@ on a SQLite store. Prints precision/recall/F1 per kind, dedupe throughput, and t
 per-document dedupe and store cost with 1,000, 10,000 and 100,000 documents
 already indexed (synthetic signatures, bulk-loaded).
 
-    PYTHONPATH=. python benchmarks/dedup.py [--quick] [--shingle 3 --bands 40 --rows 3 --threshold 0.5]
+    PYTHONPATH=. python benchmarks/dedup.py [--quick]
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def _negatives(article: Article, pool: Sequence[str], rng: random.Random) -> Ite
 
 def build(quick: bool, seed: int, min_words: int) -> Labelled:
     """The labelled set: originals, then their near copies and hard negatives."""
-    from tasks.signatures import tokens
+    from tasks.near_duplicates.signatures import tokens
 
     articles = list(sentence_articles(12 if quick else None, seed)) + list(html_articles(30 if quick else None))
     labelled = Labelled()
@@ -210,7 +210,7 @@ def build(quick: bool, seed: int, min_words: int) -> Labelled:
 
 def _documents(samples: Sequence[Sample]) -> list:
     from tasks.clean import content_hash, normalize
-    from tasks.document import Document
+    from storage.record import Document
 
     documents = []
     for sample in samples:
@@ -226,18 +226,18 @@ class Timing:
     documents: int = 0
 
 
-def ingest(url: str, documents: list, params, run_id: int, batch_size: int, timing: Timing) -> None:
+def ingest(url: str, documents: list, run_id: int, batch_size: int, timing: Timing) -> None:
     """Documents through the real dedupe and store functions, batch by batch."""
     from tasks.dedupe import dedupe
-    from tasks.document import Batch
+    from tasks.batch import Batch
     from tasks.store import store
 
     for start in range(0, len(documents), batch_size):
         batch = Batch(documents[start : start + batch_size])
         began = time.perf_counter()
-        dedupe(batch, url, params)
+        dedupe(batch, url)
         middle = time.perf_counter()
-        store(batch, url, run_id, None, params)
+        store(batch, url, run_id, None)
         timing.dedupe += middle - began
         timing.store += time.perf_counter() - middle
         timing.documents += len(batch.documents)
@@ -256,8 +256,8 @@ def quality(labelled: Labelled, params, workdir: Path, batch_size: int) -> None:
     timing = Timing()
     originals = _documents(labelled.originals)
     others = _documents(labelled.others)
-    ingest(url, originals, params, run_id, batch_size, timing)
-    ingest(url, others, params, run_id, batch_size, timing)
+    ingest(url, originals, run_id, batch_size, timing)
+    ingest(url, others, run_id, batch_size, timing)
     canonical = {d.key: _link(d) or d.key for d in originals}
     signed = {d.key: d.signature for d in originals}
     tally: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -292,7 +292,7 @@ def quality(labelled: Labelled, params, workdir: Path, batch_size: int) -> None:
 
 
 def _similarity(left: bytes, right: bytes) -> float:
-    from tasks.signatures import from_bytes, similarity
+    from tasks.near_duplicates.signatures import from_bytes, similarity
 
     return similarity(from_bytes(left), from_bytes(right))
 
@@ -307,11 +307,12 @@ def _row(kind: str, c: Counter[str]) -> str:
 
 def fill(url: str, count: int, params, seed: int) -> None:
     """Index `count` synthetic active documents in bulk (random signatures, their band keys)."""
-    from storage import near_duplicates
+    from storage import near_index
     from storage.dialect import insert_ignoring_conflicts
     from storage.models import DocumentRow
+    from storage.status import Status
     from storage.session import session_scope
-    from tasks.signatures import band_keys, to_bytes
+    from tasks.near_duplicates.signatures import band_keys, to_bytes
 
     generator = np.random.default_rng(seed)
     now = datetime.now(UTC)
@@ -323,13 +324,13 @@ def fill(url: str, count: int, params, seed: int) -> None:
             insert_ignoring_conflicts(
                 session,
                 DocumentRow.__table__,
-                [{"id": i, "key": f"synthetic/{i:07d}", "first_seen_at": now, "current_version": 1, "status": "active",
+                [{"id": i, "key": f"synthetic/{i:07d}", "first_seen_at": now, "current_version": 1, "status": Status.ACTIVE,
                   "size": 0, "mtime_ns": 0, "updated_at": now} for i in ids],
                 ["key"],
             )
-            near_duplicates.add(
+            near_index.add(
                 session,
-                [near_duplicates.IndexRow(i, to_bytes(v), band_keys(v, params)) for i, v in zip(ids, values)],
+                [near_index.IndexRow(i, to_bytes(v), band_keys(v, params)) for i, v in zip(ids, values)],
             )
 
 
@@ -351,12 +352,12 @@ def scaling(labelled: Labelled, params, workdir: Path, sizes: Sequence[int], bat
         fill(url, size, params, seed)
         print(f"  filled {size:,} synthetic documents in {time.perf_counter() - began:.1f} s")
         stores[size] = (url, runs.begin(url, None, "benchmark"))
-        ingest(url, _documents(warmup), params, stores[size][1], batch_size, Timing())
+        ingest(url, _documents(warmup), stores[size][1], batch_size, Timing())
     timings: defaultdict[int, list[Timing]] = defaultdict(list)
     for start in range(0, len(probe), batch_size):
         for size, (url, run_id) in stores.items():
             timing = Timing()
-            ingest(url, _documents(probe[start : start + batch_size]), params, run_id, batch_size, timing)
+            ingest(url, _documents(probe[start : start + batch_size]), run_id, batch_size, timing)
             timings[size].append(timing)
     print(f"cost per document, median of {len(probe) // batch_size} batches of {batch_size} real documents:")
     costs = {}
@@ -373,15 +374,10 @@ def scaling(labelled: Labelled, params, workdir: Path, sizes: Sequence[int], bat
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from tasks.signatures import DEFAULT, SignatureParams
+    from tasks.near_duplicates.signatures import DEFAULT as params
 
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--quick", action="store_true", help="a small run: 12 languages, 30 pages, 1k vs 10k stored")
-    options.add_argument("--shingle", type=int, default=DEFAULT.shingle)
-    options.add_argument("--bands", type=int, default=DEFAULT.bands)
-    options.add_argument("--rows", type=int, default=DEFAULT.rows)
-    options.add_argument("--threshold", type=float, default=DEFAULT.threshold)
-    options.add_argument("--min-words", type=int, default=DEFAULT.min_words)
     options.add_argument("--batch-size", type=int, default=250)
     options.add_argument("--seed", type=int, default=7)
     options.add_argument("--skip-scaling", action="store_true")
@@ -389,8 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not CORPUS.is_dir():
         print(f"skipped: no corpus at {CORPUS}")
         return 0
-    params = SignatureParams(args.shingle, args.bands, args.rows, args.threshold, args.min_words, DEFAULT.seed)
-    print(f"params: {args.shingle}-word shingles, {params.bands} bands x {params.rows} rows "
+    print(f"params: {params.shingle}-word shingles, {params.bands} bands x {params.rows} rows "
           f"({params.num_perm} permutations), threshold {params.threshold}, min {params.min_words} words")
     began = time.perf_counter()
     labelled = build(args.quick, args.seed, params.min_words)

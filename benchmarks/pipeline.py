@@ -77,7 +77,7 @@ def run_baseline(source: Path, batch_size: int) -> dict[str, Any]:
     import resource
 
     from tasks.discover import walk
-    from tasks.document import Batch
+    from tasks.batch import Batch
 
     stages = pure_stages()
     from tasks.language import warm_up

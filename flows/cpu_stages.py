@@ -19,7 +19,8 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 from prefect.utilities.annotations import quote
 
 from tasks.clean import clean_task
-from tasks.document import Batch, Document
+from storage.record import Document
+from tasks.batch import Batch
 from tasks.extract import extract_task
 from tasks.language import detect_language_task
 

@@ -24,10 +24,12 @@ from flows.runners import cpu_runner
 from flows.report import RunReport
 from flows.settings import Settings
 from storage import migrate, runs
+from storage.status import RunStatus
 from storage.session import display_url
 from tasks.dedupe import dedupe_task
 from tasks.discover import Selection, discover_task, extension_set
-from tasks.document import Batch, Document
+from storage.record import Document
+from tasks.batch import Batch
 from tasks.extract import DEFAULT_MAX_BYTES
 from tasks.store import store_deletions_task, store_task
 
@@ -107,7 +109,7 @@ def ingest(
     with one_ingest_per_source(settings.source), cpu_runner(workers, dask_address) as runner, untagged:
         migrate.upgrade(url)
         run_id = runs.begin(url, flow_run_id, str(settings.source))
-        status = "failed"
+        status = RunStatus.FAILED
         try:
             selection = Selection(paths=tuple(paths or ()), since=datetime.combine(since, dtime.min) if since else None)
             began = time.perf_counter()
@@ -138,7 +140,7 @@ def ingest(
                 deleted = configured(store_deletions_task, "store-deletions")(discovery.deleted, url, run_id, flow_run_id)
                 account(store_deletions_task, began, 1, len(discovery.deleted))
                 report.counts["deleted"] += deleted
-            status = "completed"
+            status = RunStatus.COMPLETED
         finally:
             report.elapsed = time.perf_counter() - started
             report.rejected = runs.end(url, run_id, status, report.as_dict()["outcomes"])

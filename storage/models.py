@@ -7,6 +7,7 @@ duplicate look-ups); `document_versions` is the append-only history that exports
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -23,7 +25,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.status import RunStatus, Status
+
+
+def _as_text(enum: type[StrEnum]) -> Enum:
+    """A status stored as its value in the existing VARCHAR(16) column: no native type, no
+    CHECK constraint, so the mapping needs no migration and old rows read back typed."""
+    return Enum(enum, native_enum=False, create_constraint=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
 class Base(DeclarativeBase):
@@ -38,7 +48,7 @@ class IngestionRun(Base):
     source: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[RunStatus] = mapped_column(_as_text(RunStatus), default=RunStatus.RUNNING)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
@@ -49,13 +59,15 @@ class DocumentRow(Base):
     key: Mapped[str] = mapped_column(Text, unique=True)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     current_version: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[Status] = mapped_column(_as_text(Status))
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     record_hash: Mapped[str | None] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     mtime_ns: Mapped[int] = mapped_column(BigInteger, default=0)
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    versions: Mapped[list[DocumentVersion]] = relationship(back_populates="document", order_by="DocumentVersion.version")
 
 
 class DocumentVersion(Base):
@@ -65,7 +77,7 @@ class DocumentVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[Status] = mapped_column(_as_text(Status))
     title: Mapped[str | None] = mapped_column(Text)
     published: Mapped[date | None] = mapped_column(Date)
     language: Mapped[str] = mapped_column(String(16), default="und")
@@ -84,6 +96,8 @@ class DocumentVersion(Base):
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingestion_runs.id"))
+
+    document: Mapped[DocumentRow] = relationship(back_populates="versions")
 
 
 class RejectedFile(Base):

@@ -10,7 +10,7 @@ from collections import Counter
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.document import Batch
+from tasks.batch import Batch
 
 # Control and format characters other than newline and tab (which become spaces).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")

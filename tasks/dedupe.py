@@ -1,4 +1,10 @@
-"""Stage 5: link exact copies to the first document with the same content, near copies to their cluster's canonical."""
+"""Stage 5: link exact copies to the first document with the same content, near copies to their cluster's canonical.
+
+`link_copies` decides, purely, from what the store knows (`tasks.near_duplicates.lookup`);
+`dedupe` is the stage: it signs the batch, reads what it needs, and links. The store
+stage runs `link_copies` again, under the index lock, when another writer moved the
+index on in between, so two runs storing copies of one text at once still agree.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,13 @@ from collections.abc import Mapping
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from storage import near_duplicates, queries
+from storage import near_index
 from storage.session import session_scope
-from tasks import signatures
-from tasks.document import Batch
-from tasks.near_duplicates import Entry, Rank, link
-from tasks.signatures import SignatureParams
+from tasks.batch import Batch
+from tasks.near_duplicates import signatures
+from tasks.near_duplicates.clustering import link
+from tasks.near_duplicates.lookup import Known, known_for
+from tasks.near_duplicates.signatures import SignatureParams
 
 
 def mark_exact_duplicates(batch: Batch, first_seen: Mapping[str, str]) -> Batch:
@@ -34,8 +41,23 @@ def mark_exact_duplicates(batch: Batch, first_seen: Mapping[str, str]) -> Batch:
     return batch
 
 
-def sign(batch: Batch, params: SignatureParams = signatures.DEFAULT) -> list[int]:
-    """Give each pending document its MinHash signature; returns the batch's band keys.
+def mark_near_duplicates(batch: Batch, known: Known) -> Batch:
+    """Link near copies among the batch and the stored candidates (`clustering.link`).
+
+    Exact copies keep only `duplicate_of`: their original already stands for them.
+    """
+    counts = link(batch.pending(), known.entries, known.ranks)
+    batch.counts.update({f"dedupe.{k}": v for k, v in counts.items()})
+    return batch
+
+
+def link_copies(batch: Batch, known: Known) -> Batch:
+    """Exact, then near links of the batch's signed documents against `known` and each other."""
+    return mark_near_duplicates(mark_exact_duplicates(batch, known.first_seen), known)
+
+
+def sign(batch: Batch, params: SignatureParams = signatures.DEFAULT) -> Batch:
+    """Give each pending document its MinHash signature.
 
     Texts shorter than `params.min_words` get none: too few shingles to estimate a
     Jaccard similarity, so they are deduplicated exactly only.
@@ -43,40 +65,20 @@ def sign(batch: Batch, params: SignatureParams = signatures.DEFAULT) -> list[int
     for doc in batch.pending():
         values = signatures.signature(doc.text, params)
         doc.signature = None if values is None else signatures.to_bytes(values)
-    signed = [d.signature for d in batch.pending() if d.signature is not None]
-    return [key for keys in signatures.bands_of(signed, params) for key in keys]
-
-
-def mark_near_duplicates(
-    batch: Batch, entries: Mapping[str, Entry], ranks: Mapping[str, Rank], params: SignatureParams = signatures.DEFAULT
-) -> Batch:
-    """Link near copies among the batch and the stored candidates (`tasks.near_duplicates.link`).
-
-    `ranks` holds the first-seen order of the batch's documents stored before.
-    Exact copies keep only `duplicate_of`: their original already stands for them.
-    """
-    counts = link(batch.pending(), entries, ranks, params)
-    batch.counts.update({f"dedupe.{k}": v for k, v in counts.items()})
     return batch
 
 
-def dedupe(batch: Batch, db_url: str, params: SignatureParams = signatures.DEFAULT) -> Batch:
+def dedupe(batch: Batch, db_url: str) -> Batch:
     """Exact and near deduplication against everything stored and the rest of the batch.
 
-    The links set here are what the batch gets against the store as it is now; the
-    store keeps them if no other writer changed the index in between (the generation,
-    read first, is how it knows), and links the batch again under its lock otherwise.
+    The generation read first tells the store stage whether these links still hold
+    when it writes them.
     """
-    pending = batch.pending()
-    hashes = [d.content_hash for d in pending if d.content_hash]
-    buckets = sign(batch, params)
+    sign(batch)
     with session_scope(db_url) as session:
-        batch.linked_at = near_duplicates.generation(session)
-        first_seen = queries.first_keys_by_hash(session, hashes)
-        entries = near_duplicates.candidates(session, buckets)
-        ranks = near_duplicates.ranks(session, [d.key for d in pending])
-    mark_exact_duplicates(batch, first_seen)
-    return mark_near_duplicates(batch, entries, ranks, params)
+        batch.linked_at = near_index.generation(session)
+        known = known_for(session, batch.pending())
+    return link_copies(batch, known)
 
 
 dedupe_task = task(name="dedupe", cache_policy=NO_CACHE, persist_result=False)(dedupe)

@@ -17,9 +17,9 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from storage import queries
+from storage import reads
 from storage.session import session_scope
-from tasks.document import Document
+from storage.record import Document
 
 # "" stands for files without an extension; see `walk` for why others are skipped.
 DEFAULT_EXTENSIONS = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ""})
@@ -140,10 +140,10 @@ def discover(
     found = [doc for doc in walk(source, extensions, follow_outside_symlinks) if selection.wants(doc)]
     result = Discovery(seen=len(found))
     with session_scope(db_url) as session:
-        stored = queries.fingerprints(session, [d.key for d in found])
+        stored = reads.fingerprints(session, [d.key for d in found])
         if selection.since is None:
             seen_keys = {d.key for d in found}
-            live = (k for k in queries.live_keys(session) if selection.covers(k))
+            live = (k for k in reads.live_keys(session) if selection.covers(k))
             result.deleted = sorted(k for k in live if k not in seen_keys)
     for doc in found:
         previous = stored.get(doc.key)

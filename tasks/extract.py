@@ -18,7 +18,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.decode import UndecodableError, decode_html, decode_text
-from tasks.document import Batch, Document
+from storage.record import Document
+from tasks.batch import Batch
 from tasks.html_text import extract_html
 from tasks.markdown_text import markdown_to_text
 from tasks.plain_text import split_date_header

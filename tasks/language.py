@@ -34,7 +34,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import scripts
-from tasks.document import Batch
+from tasks.batch import Batch
 from tasks.stopwords import stopwords
 
 UNDETERMINED = "und"

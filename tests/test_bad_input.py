@@ -21,7 +21,8 @@ from storage.access import export_records, history
 from tasks import extract as extract_module
 from tasks.clean import clean
 from tasks.discover import extension_set, walk
-from tasks.document import Batch, Document
+from storage.record import Document
+from tasks.batch import Batch
 from tasks.extract import extract
 
 STORY = "The harbour reopened on Monday after three weeks of repairs to the old stone quay."

@@ -14,7 +14,7 @@ import pytest
 
 from tasks import decode
 from tasks.decode import UndecodableError, decode_html, decode_text
-from tasks.document import Document
+from storage.record import Document
 from tasks.extract import parse
 from tasks.repair import repair
 

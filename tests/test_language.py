@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tasks import language
-from tasks.document import Batch, Document
+from storage.record import Document
+from tasks.batch import Batch
 from tasks.language import UNDETERMINED, detect, detect_language
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,10 +13,12 @@ from flows.cli import main
 from flows.ingest import ingest
 from storage import migrate, runs
 from storage.access import export_records, history, version_of
-from tasks import signatures
+from tasks.near_duplicates import signatures
 from tasks.dedupe import dedupe, sign
-from tasks.document import Batch, Document
-from tasks.near_duplicates import Entry, link, recluster, rehome
+from storage.record import Document
+from tasks.batch import Batch
+from storage.near_index import Entry
+from tasks.near_duplicates.clustering import link, recluster, rehome
 from tasks.store import store
 
 VOCABULARY = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "po", "ra", "se", "ti", "vu", "ze") for b in range(60)]
@@ -257,6 +259,40 @@ def test_concurrent_batches_agree_on_one_cluster(db_url: str) -> None:
         heads = [k for k in pair if links[k] is None]
         assert len(heads) == 1, links
         assert links[(pair - set(heads)).pop()] == heads[0]
+
+
+def test_identical_texts_stored_at_once_by_two_runs_end_as_one_exact_copy(db_url: str) -> None:
+    """Both runs dedupe before either stores, so neither sees the other's copy until the
+    store stage, which must look the exact copy up again under the index lock."""
+    migrate.upgrade(db_url)
+    run_id = runs.begin(db_url, None, "exact race")
+    for attempt in range(5):
+        body = text(article(900 + attempt))
+        same = {"hash": f"race-{attempt}"}
+        batches = [Batch([Document(key=f"{side}/{attempt}.txt", path="", text=body, content_hash=same["hash"])])
+                   for side in ("left", "right")]
+        both_deduped = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def worker(batch: Batch) -> None:
+            try:
+                dedupe(batch, db_url)
+                both_deduped.wait(timeout=30)
+                store(batch, db_url, run_id, None)
+            except BaseException as error:  # noqa: BLE001 - surfaced by the assertion below
+                errors.append(error)
+
+        threads = [threading.Thread(target=worker, args=(b,)) for b in batches]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors
+        records = {r["key"]: r for r in export_records(db_url) if r["key"].endswith(f"/{attempt}.txt")}
+        originals = [k for k, r in records.items() if r["duplicate_of"] is None]
+        assert len(originals) == 1, records
+        copy = (records.keys() - set(originals)).pop()
+        assert records[copy]["duplicate_of"] == originals[0] and records[copy]["near_duplicate_of"] is None
 
 
 def test_the_store_links_again_only_when_the_index_moved_on_since_dedupe(db_url: str) -> None:

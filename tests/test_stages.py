@@ -7,7 +7,8 @@ from pathlib import Path
 from tasks.clean import content_hash, normalize
 from tasks.dedupe import mark_exact_duplicates
 from tasks.discover import walk
-from tasks.document import Batch, Document
+from storage.record import Document
+from tasks.batch import Batch
 from tasks.language import detect
 from tasks.plain_text import split_date_header
 

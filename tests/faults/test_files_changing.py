@@ -13,7 +13,8 @@ from storage import migrate, runs
 from tasks.clean import clean
 from tasks.dedupe import dedupe
 from tasks.discover import discover
-from tasks.document import Batch, Document
+from storage.record import Document
+from tasks.batch import Batch
 from tasks.extract import extract
 from tasks.language import detect_language
 from tasks.store import store

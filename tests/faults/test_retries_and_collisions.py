@@ -12,13 +12,13 @@ import pytest
 import tasks.store
 from flows.ingest import ingest
 from flows.locks import ensure_source_limit
-from storage import queries as real_queries
+from storage import versions as real_versions
 from storage.access import ingestion_runs
 from tests.helpers import comparable, make_corpus
 
 
 class CommitThenFail:
-    """Stands in for `storage.queries` in the store stage: the first write commits, then the task fails.
+    """Stands in for `storage.versions` in the store stage: the first write commits, then the task fails.
 
     That is the worst case for a retry: the work is in the store, but Prefect saw an error.
     """
@@ -27,10 +27,10 @@ class CommitThenFail:
         self.failed = False
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(real_queries, name)
+        return getattr(real_versions, name)
 
     def write_batch(self, session: Any, *args: Any) -> Any:
-        outcomes = real_queries.write_batch(session, *args)
+        outcomes = real_versions.write_batch(session, *args)
         if not self.failed:
             self.failed = True
             session.commit()
@@ -43,7 +43,7 @@ def test_a_store_retried_after_its_commit_adds_nothing(
 ) -> None:
     source = make_corpus(tmp_path / "src", 120)
     flaky = CommitThenFail()
-    monkeypatch.setattr(tasks.store, "queries", flaky)
+    monkeypatch.setattr(tasks.store, "versions", flaky)
 
     ingest(source=str(source), db=sqlite_url, batch_size=50, retries=2, retry_delay_seconds=0)
 

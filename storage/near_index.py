@@ -1,7 +1,7 @@
-"""The near-duplicate index: signatures and LSH band keys of active documents.
+"""The near-duplicate index: signatures, LSH band keys and cluster links of active documents.
 
-Only SQL lives here; which document links where is decided by `tasks.near_duplicates`,
-and new versions are written by `storage.queries`, which owns the versioning.
+Only SQL lives here: the index persists what it is told. Which document links where is
+decided by `tasks.near_duplicates`, and new versions are written by `storage.versions`.
 """
 
 from __future__ import annotations
@@ -14,14 +14,31 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from storage.chunks import chunks
 from storage.dialect import in_few, in_values, insert_many, serialize_writers
 from storage.models import DocumentRow, LshBand, NearDuplicateIndexState, NearDuplicateSignature
-from tasks.near_duplicates import Entry, Rank
+from storage.status import Status
 
 # Key of the PostgreSQL advisory lock that makes index writers take turns.
 LOCK = 0x5EED_D0C5
 
-CHUNK = 500
+# Earliest first: (first-seen time as a POSIX timestamp, store id); documents not stored
+# yet rank after everything stored, in batch order.
+Rank = tuple[float, int]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An indexed document: its signature and the canonical it points at (None: it is one).
+
+    `id` is the store's id, carried along for the store's own use; None before storing.
+    """
+
+    key: str
+    rank: Rank
+    signature: bytes
+    canonical: str | None = None
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,9 +89,9 @@ def take(session: Session) -> int | None:
 def ranks(session: Session, keys: Sequence[str]) -> dict[str, Rank]:
     """First-seen order of those of `keys` already stored."""
     found: dict[str, Rank] = {}
-    for start in range(0, len(keys), CHUNK):
+    for chunk in chunks(keys):
         statement = select(DocumentRow.key, DocumentRow.first_seen_at, DocumentRow.id).where(
-            DocumentRow.key.in_(keys[start : start + CHUNK]), DocumentRow.current_version > 0
+            DocumentRow.key.in_(chunk), DocumentRow.current_version > 0
         )
         found.update((key, rank(seen, doc_id)) for key, seen, doc_id in session.execute(statement))
     return found
@@ -83,8 +100,8 @@ def ranks(session: Session, keys: Sequence[str]) -> dict[str, Rank]:
 def ids(session: Session, keys: Sequence[str]) -> dict[str, int]:
     """Store ids of `keys`."""
     found: dict[str, int] = {}
-    for start in range(0, len(keys), CHUNK):
-        statement = select(DocumentRow.key, DocumentRow.id).where(DocumentRow.key.in_(keys[start : start + CHUNK]))
+    for chunk in chunks(keys):
+        statement = select(DocumentRow.key, DocumentRow.id).where(DocumentRow.key.in_(chunk))
         found.update((key, doc_id) for key, doc_id in session.execute(statement))
     return found
 
@@ -93,7 +110,7 @@ def candidates(session: Session, buckets: Sequence[int]) -> dict[str, Entry]:
     """Active documents sharing any of `buckets`, with their canonicals: one indexed query.
 
     Each document comes once, however many buckets it shares; which ones it shares
-    follows from its signature (`tasks.near_duplicates.by_bucket`).
+    follows from its signature (`tasks.near_duplicates.clustering.BucketIndex`).
     """
     entries: dict[str, Entry] = {}
     if not buckets:
@@ -107,9 +124,9 @@ def candidates(session: Session, buckets: Sequence[int]) -> dict[str, Entry]:
             head.id, head.key, head.first_seen_at, head_sig.signature,
         )
         .join(sig, sig.document_id == doc.id)
-        .outerjoin(head, (head.id == sig.canonical_id) & (head.status == "active"))
+        .outerjoin(head, (head.id == sig.canonical_id) & (head.status == Status.ACTIVE))
         .outerjoin(head_sig, head_sig.document_id == head.id)
-        .where(in_few(session, doc.id, sharing), doc.status == "active")
+        .where(in_few(session, doc.id, sharing), doc.status == Status.ACTIVE)
     )
     for doc_id, key, seen, signature, head_id, head_key, head_seen, head_signature in session.execute(statement):
         canonical = None
@@ -122,8 +139,7 @@ def candidates(session: Session, buckets: Sequence[int]) -> dict[str, Entry]:
 
 def replace(session: Session, document_ids: Sequence[int], rows: Sequence[IndexRow]) -> None:
     """Forget what the index held for `document_ids`, then add `rows` (their current state)."""
-    for start in range(0, len(document_ids), CHUNK):
-        chunk = document_ids[start : start + CHUNK]
+    for chunk in chunks(document_ids):
         session.execute(delete(LshBand).where(LshBand.document_id.in_(chunk)))
         session.execute(delete(NearDuplicateSignature).where(NearDuplicateSignature.document_id.in_(chunk)))
     add(session, rows)
@@ -151,8 +167,7 @@ def add(session: Session, rows: Sequence[IndexRow]) -> None:
 def canonicals_among(session: Session, document_ids: Sequence[int]) -> list[int]:
     """Those of `document_ids` that some document points at as its canonical."""
     found: set[int] = set()
-    for start in range(0, len(document_ids), CHUNK):
-        chunk = document_ids[start : start + CHUNK]
+    for chunk in chunks(document_ids):
         statement = select(NearDuplicateSignature.canonical_id).where(NearDuplicateSignature.canonical_id.in_(chunk))
         found.update(session.scalars(statement.distinct()))
     return sorted(found)
@@ -161,13 +176,12 @@ def canonicals_among(session: Session, document_ids: Sequence[int]) -> list[int]
 def members(session: Session, canonical_ids: Sequence[int]) -> dict[int, list[Entry]]:
     """The active members of each cluster, as entries."""
     clusters: defaultdict[int, list[Entry]] = defaultdict(list)
-    for start in range(0, len(canonical_ids), CHUNK):
-        chunk = canonical_ids[start : start + CHUNK]
+    for chunk in chunks(canonical_ids):
         statement = (
             select(NearDuplicateSignature.canonical_id, DocumentRow.id, DocumentRow.key, DocumentRow.first_seen_at,
                    NearDuplicateSignature.signature)
             .join(DocumentRow, DocumentRow.id == NearDuplicateSignature.document_id)
-            .where(NearDuplicateSignature.canonical_id.in_(chunk), DocumentRow.status == "active")
+            .where(NearDuplicateSignature.canonical_id.in_(chunk), DocumentRow.status == Status.ACTIVE)
         )
         for canonical_id, doc_id, key, seen, signature in session.execute(statement):
             clusters[canonical_id].append(Entry(key, rank(seen, doc_id), signature, None, doc_id))
@@ -191,7 +205,7 @@ def clusters(session: Session) -> Iterator[Cluster]:
         select(head.key, member.key, NearDuplicateSignature.similarity)
         .join(member, member.id == NearDuplicateSignature.document_id)
         .join(head, head.id == NearDuplicateSignature.canonical_id)
-        .where(member.status == "active")
+        .where(member.status == Status.ACTIVE)
         .order_by(head.first_seen_at, head.id, member.first_seen_at, member.id)
         .execution_options(yield_per=2000)
     )

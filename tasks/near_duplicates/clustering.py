@@ -2,40 +2,22 @@
 
 A cluster is a canonical document plus members that point at it directly (never at
 another member), so `near_duplicate_of` is one hop and stays put when copies arrive.
-The store feeds in what it knows (`Entry` per indexed document); everything here is
+The index feeds in what it knows (`Entry` per indexed document); everything here is
 plain computation so that it can be tested without a database and rerun by the store
-under its lock.
+stage under the index lock.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from tasks import signatures
-from tasks.document import Document
-from tasks.signatures import SignatureParams
-
-# Earliest first: (first-seen time as a POSIX timestamp, store id); unstored documents
-# rank after everything stored, in batch order.
-Rank = tuple[float, int]
-
-
-@dataclass(frozen=True)
-class Entry:
-    """An indexed document: its signature and the canonical it points at (None: it is one).
-
-    `id` is the store's id, carried along for the store's own use; None before storing.
-    """
-
-    key: str
-    rank: Rank
-    signature: bytes
-    canonical: str | None = None
-    id: int | None = None
+from storage.near_index import Entry, Rank
+from storage.record import Document
+from tasks.near_duplicates import signatures
+from tasks.near_duplicates.signatures import SignatureParams
 
 
 def _similarity(left: bytes, right: bytes) -> float:
