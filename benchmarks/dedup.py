@@ -312,7 +312,7 @@ def fill(url: str, count: int, params, seed: int) -> None:
     from storage.models import DocumentRow
     from storage.status import Status
     from storage.session import session_scope
-    from tasks.near_duplicates.signatures import band_keys, to_bytes
+    from tasks.near_duplicates.signatures import band_matrix, to_bytes
 
     generator = np.random.default_rng(seed)
     now = datetime.now(UTC)
@@ -330,7 +330,7 @@ def fill(url: str, count: int, params, seed: int) -> None:
             )
             near_index.add(
                 session,
-                [near_index.IndexRow(i, to_bytes(v), band_keys(v, params)) for i, v in zip(ids, values)],
+                [near_index.IndexRow(i, to_bytes(v), b) for i, v, b in zip(ids, values, band_matrix(values, params).tolist())],
             )
 
 

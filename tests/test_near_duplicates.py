@@ -83,7 +83,7 @@ def test_signatures_are_deterministic_and_ignore_case_and_punctuation() -> None:
     assert plain is not None and shouted is not None
     assert signatures.similarity(plain, shouted) == 1.0
     assert signatures.to_bytes(plain) == signatures.to_bytes(signatures.signature(text(words)))
-    assert len(signatures.band_keys(plain)) == signatures.DEFAULT.bands
+    assert len(signatures.band_matrix(plain[None, :])[0]) == signatures.DEFAULT.bands
 
 
 def test_short_texts_get_no_signature() -> None:

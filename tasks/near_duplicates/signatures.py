@@ -110,11 +110,6 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def band_keys(values: np.ndarray, params: SignatureParams = DEFAULT) -> list[int]:
-    """One signed 64-bit bucket per band of one signature."""
-    return band_matrix(values[None, :], params)[0].tolist()
-
-
 def bands_of(blobs: Sequence[bytes], params: SignatureParams = DEFAULT) -> list[list[int]]:
     """Band keys of many stored signatures, in one numpy pass (a call per signature costs ~0.1 ms)."""
     if not blobs:
