@@ -27,7 +27,7 @@ FORMATS: tuple[FileFormat, ...] = (
 FALLBACK = text.FORMAT
 
 # "" stands for files without an extension, which are sniffed. Files with any other
-# extension are not even listed by default (see `tasks.discover`).
+# extension are not even listed by default (see `tasks.sources.local`).
 DEFAULT_EXTENSIONS: frozenset[str] = frozenset().union(*(f.extensions for f in FORMATS)) | {""}
 
 __all__ = [
