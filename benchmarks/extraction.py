@@ -10,7 +10,6 @@ Run as `python benchmarks/extraction.py` from the repository root. The corpus li
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 import warnings
@@ -20,8 +19,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "html"
-
-_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -89,15 +86,13 @@ def load_pages(corpus: Path = CORPUS) -> list[Page]:
     ]
 
 
-def _collapse(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
-
-
 def score_page(text: str, page: Page) -> Score:
     """Segments found or missed in one extracted text, by the corpus' scoring rule."""
-    haystack = _collapse(text)
-    found = [_collapse(segment) in haystack for segment in page.with_segments]
-    unwanted = [_collapse(segment) in haystack for segment in page.without_segments]
+    from tasks.whitespace import folded
+
+    haystack = folded(text)
+    found = [folded(segment) in haystack for segment in page.with_segments]
+    unwanted = [folded(segment) in haystack for segment in page.without_segments]
     return Score(tp=sum(found), fn=len(found) - sum(found), fp=sum(unwanted))
 
 
@@ -118,7 +113,7 @@ def evaluate(extractor: Callable[[str], str], pages: Iterable[Page]) -> Score:
 
 
 def seedflow_text(markup: str) -> str:
-    from tasks.html_text import extract_html
+    from tasks.html.text import extract_html
 
     return extract_html(markup).text
 

@@ -58,7 +58,7 @@ TARGETS = {"b/a": 0.9, "c/a": 1.7, "first/d": 20.0, "e/first": 0.05, "rss_mb_100
 # --------------------------------------------------------------------------- baseline
 
 
-def pure_stages() -> list[tuple[str, Callable[[Any], Any]]]:
+def pure_stages(source: Any) -> list[tuple[str, Callable[[Any], Any]]]:
     """The CPU work of an ingest as plain functions: read → extract → clean → language → signatures."""
     from tasks.clean import clean
     from tasks.dedupe import sign
@@ -69,22 +69,28 @@ def pure_stages() -> list[tuple[str, Callable[[Any], Any]]]:
         sign(batch)
         return batch
 
-    return [("extract", extract), ("clean", clean), ("detect-language", detect_language), ("signatures", signatures)]
+    def read_and_extract(batch: Any) -> Any:
+        return extract(batch, source)
+
+    return [("extract", read_and_extract), ("clean", clean), ("detect-language", detect_language), ("signatures", signatures)]
 
 
 def run_baseline(source: Path, batch_size: int) -> dict[str, Any]:
-    """(a), inside the child process: walk, then every pure stage, batch after batch."""
+    """(a), inside the child process: list the folder, then every pure stage, batch after batch."""
     import resource
 
-    from tasks.discover import walk
+    from tasks.discover import document
     from tasks.batch import Batch
+    from tasks.formats import DEFAULT_EXTENSIONS
+    from tasks.sources import open_source
 
-    stages = pure_stages()
+    folder = open_source(str(source))
+    stages = pure_stages(folder)
     from tasks.language import warm_up
 
     began = time.perf_counter()
     warm_up()
-    documents = list(walk(source))
+    documents = [document(entry) for entry in folder.entries(DEFAULT_EXTENSIONS)]
     seconds = {name: 0.0 for name, _ in stages}
     count = len(documents)
     documents.reverse()

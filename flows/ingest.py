@@ -31,6 +31,7 @@ from tasks.discover import Selection, discover_task, extension_set
 from storage.record import Document
 from tasks.batch import Batch
 from tasks.extract import DEFAULT_MAX_BYTES
+from tasks.sources import open_source
 from tasks.store import store_deletions_task, store_task
 
 DEFAULT_BATCH_SIZE = 250
@@ -106,6 +107,7 @@ def ingest(
     # The run's tags (`manual`, `scheduled`, `watch`) describe the flow run; left on every task
     # run they make Prefect look up tag concurrency limits before each one, a wait per task.
     untagged = TagsContext(current_tags=set())
+    origin = open_source(str(settings.source), follow_outside_symlinks)
     with one_ingest_per_source(settings.source), cpu_runner(workers, dask_address) as runner, untagged:
         migrate.upgrade(url)
         run_id = runs.begin(url, flow_run_id, str(settings.source))
@@ -114,12 +116,7 @@ def ingest(
             selection = Selection(paths=tuple(paths or ()), since=datetime.combine(since, dtime.min) if since else None)
             began = time.perf_counter()
             discovery = configured(discover_task, "discover")(
-                settings.source,
-                url,
-                force,
-                extensions=extension_set(extensions),
-                selection=selection,
-                follow_outside_symlinks=follow_outside_symlinks,
+                origin, url, force, extensions=extension_set(extensions), selection=selection
             )
             account(discover_task, began, 1, discovery.seen)
             report.counts["unchanged"] += discovery.unchanged
@@ -127,7 +124,7 @@ def ingest(
             progress = Progress(total)
             logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
             numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
-            extract_options = {"max_bytes": max_bytes, "settle_seconds": settings.settle_seconds}
+            extract_options = {"source": origin, "max_bytes": max_bytes, "settle_seconds": settings.settle_seconds}
             parallelism = max(workers, 2) if dask_address else workers
             for number, batch in process(numbered, total, configured, account, runner, parallelism, extract_options):
                 batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)

@@ -18,12 +18,14 @@ from hypothesis import strategies as st
 
 from flows.ingest import ingest
 from storage.access import export_records, history
-from tasks import extract as extract_module
 from tasks.clean import clean
-from tasks.discover import extension_set, walk
+from tasks.discover import document, extension_set
 from storage.record import Document
 from tasks.batch import Batch
 from tasks.extract import extract
+from tasks.formats import DEFAULT_EXTENSIONS
+from tasks.html import text as html_text
+from tasks.sources import LocalFolder
 
 STORY = "The harbour reopened on Monday after three weeks of repairs to the old stone quay."
 DEEP_HTML = b"<html><body>" + b"<div>" * 100_000 + b"deep text" + b"</div>" * 100_000 + b"</body></html>"
@@ -33,10 +35,14 @@ def run(source: Path, db_url: str, **options: Any) -> dict[str, Any]:
     return ingest(source=str(source), db=db_url, retry_delay_seconds=0, **options)
 
 
+def walk(folder: Path, extensions: frozenset[str] = DEFAULT_EXTENSIONS) -> list[Document]:
+    return [document(entry) for entry in LocalFolder(folder).entries(extensions)]
+
+
 def outcome(path: Path, key: str | None = None, max_bytes: int = 20 * 1024 * 1024) -> Document:
     """The document for `path` after the extract and clean stages."""
     doc = Document(key=key or path.name, path=str(path))
-    clean(extract(Batch([doc]), max_bytes))
+    clean(extract(Batch([doc]), LocalFolder(path.parent), max_bytes))
     return doc
 
 
@@ -121,7 +127,7 @@ def test_file_that_vanishes_after_discovery(tmp_path: Path) -> None:
     (tmp_path / "brief.txt").write_text(STORY)
     [doc] = walk(tmp_path)
     (tmp_path / "brief.txt").unlink()
-    clean(extract(Batch([doc])))
+    clean(extract(Batch([doc]), LocalFolder(tmp_path)))
     assert (doc.status, doc.error) == ("rejected", "file vanished before it could be read")
 
 
@@ -147,10 +153,10 @@ def test_a_parser_failure_rejects_only_that_page(tmp_path: Path, monkeypatch: py
     def overflowing(markup: str) -> Any:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(extract_module, "extract_html", overflowing)
+    monkeypatch.setattr(html_text, "extract_html", overflowing)
     (tmp_path / "page.html").write_text("<p>x</p>")
     (tmp_path / "story.txt").write_text(STORY)
-    batch = clean(extract(Batch(list(walk(tmp_path)))))
+    batch = clean(extract(Batch(list(walk(tmp_path))), LocalFolder(tmp_path)))
     results = {d.key: (d.status, d.error) for d in batch.documents}
     assert results == {
         "page.html": ("rejected", "could not parse HTML: RecursionError"),
@@ -273,7 +279,7 @@ def test_arbitrary_bytes_never_crash_the_stages(files: list[tuple[str, bytes]]) 
         write(folder, files)
         documents = list(walk(folder, extension_set(None)))
         assert len(documents) == len(files)
-        batch = clean(extract(Batch(documents)))
+        batch = clean(extract(Batch(documents), LocalFolder(folder)))
         assert_settled(batch.documents)
 
 

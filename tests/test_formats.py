@@ -10,9 +10,12 @@ import pytest
 
 from flows.ingest import ingest
 from storage.access import export_records, version_of
-from tasks.discover import DEFAULT_EXTENSIONS, extension_set, walk
-from tasks.markdown_text import markdown_to_text
-from tasks.sniff import binary_kind, format_for, looks_like_html
+from tasks.discover import extension_set
+from tasks.formats import DEFAULT_EXTENSIONS, format_for
+from tasks.formats.html import looks_like_html
+from tasks.formats.markdown import markdown_to_text
+from tasks.formats.sniff import binary_kind
+from tasks.sources import LocalFolder, SourceEntry
 
 STORY = "The harbour reopened on Monday after three weeks of repairs to the old stone quay."
 
@@ -92,7 +95,7 @@ def test_unclosed_fence_keeps_the_rest_as_text() -> None:
     ],
 )
 def test_format_is_the_extension_or_else_sniffed(name: str, data: bytes, expected: str) -> None:
-    assert format_for(name, data) == expected
+    assert format_for(name, data).name == expected
 
 
 def test_html_sniffing_needs_a_tag_at_the_start() -> None:
@@ -128,6 +131,10 @@ def test_text_is_not_taken_for_binary() -> None:
 def test_walk_takes_configured_extensions_and_extensionless_files(tmp_path: Path) -> None:
     for name in ["a.txt", "b.md", "c.markdown", "d.xhtml", "e.HTM", "README", "f.png", "g.pdf", "h.csv"]:
         (tmp_path / name).write_text("x")
+
+    def walk(folder: Path, extensions: frozenset[str] = DEFAULT_EXTENSIONS) -> list[SourceEntry]:
+        return list(LocalFolder(folder).entries(extensions))
+
     assert sorted(d.key for d in walk(tmp_path)) == ["README", "a.txt", "b.md", "c.markdown", "d.xhtml", "e.HTM"]
     assert sorted(d.key for d in walk(tmp_path, extension_set(["CSV", ".md"]))) == ["b.md", "h.csv"]
     assert sorted(d.key for d in walk(tmp_path, extension_set([".txt", ""]))) == ["README", "a.txt"]

@@ -7,10 +7,10 @@ import time
 import pytest
 
 from benchmarks.extraction import CORPUS, evaluate, load_pages, seedflow_text
-from tasks.html_boilerplate import is_boilerplate_text
-from tasks.html_metadata import iso_date, strip_site_name
-from tasks.html_text import extract_html
-from tasks.plain_text import split_date_header
+from tasks.formats.text import split_date_header
+from tasks.html.boilerplate import is_boilerplate_text
+from tasks.html.metadata import iso_date, strip_site_name
+from tasks.html.text import extract_html
 
 PARAGRAPH = (
     "The harbour of Kiel reopened on Monday after three weeks of repairs to the northern quay, "

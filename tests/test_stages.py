@@ -6,11 +6,12 @@ from pathlib import Path
 
 from tasks.clean import content_hash, normalize
 from tasks.dedupe import mark_exact_duplicates
-from tasks.discover import walk
 from storage.record import Document
 from tasks.batch import Batch
+from tasks.formats import DEFAULT_EXTENSIONS
+from tasks.formats.text import split_date_header
 from tasks.language import detect
-from tasks.plain_text import split_date_header
+from tasks.sources import LocalFolder
 
 
 def test_date_header_is_taken_off() -> None:
@@ -40,7 +41,7 @@ def test_walk_skips_hidden_and_other_extensions(tmp_path: Path) -> None:
     (tmp_path / "nested" / "deeper").mkdir(parents=True)
     (tmp_path / "nested" / "deeper" / "c.HTML").write_text("x")
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
-    assert [d.key for d in walk(tmp_path)] == ["a.txt", "nested/deeper/c.HTML"]
+    assert [d.key for d in LocalFolder(tmp_path).entries(DEFAULT_EXTENSIONS)] == ["a.txt", "nested/deeper/c.HTML"]
 
 
 def test_exact_duplicates_point_at_the_first_seen() -> None:

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 
 
 class Rejected(Exception):
-    """The document cannot be turned into text; the message is the stored rejection reason."""
+    """The document cannot be turned into text; the message is the stored rejection reason.
+
+    `encoding` is set when the bytes did decode before the document was refused (an empty
+    or blank file), so its record still says how it was read.
+    """
+
+    def __init__(self, reason: str, encoding: str | None = None) -> None:
+        super().__init__(reason)
+        self.encoding = encoding
 
 
 @dataclass(frozen=True)

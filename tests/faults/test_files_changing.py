@@ -17,6 +17,7 @@ from storage.record import Document
 from tasks.batch import Batch
 from tasks.extract import extract
 from tasks.language import detect_language
+from tasks.sources import open_source
 from tasks.store import store
 from tests.helpers import comparable, make_corpus
 
@@ -25,10 +26,11 @@ def _pipeline_after_discovery(source: Path, url: str, between: callable) -> None
     """Discover, let `between` change the folder, then run the remaining stages on what was discovered."""
     migrate.upgrade(url)
     run_id = runs.begin(url, None, str(source))
-    found = discover(source, url)
+    folder = open_source(str(source))
+    found = discover(folder, url)
     between()
-    batch = Batch(found.documents)
-    for stage in (extract, clean, detect_language):
+    batch = extract(Batch(found.documents), folder)
+    for stage in (clean, detect_language):
         batch = stage(batch)
     store(dedupe(batch, url), url, run_id, None)
 
@@ -95,7 +97,7 @@ def test_a_file_rewritten_while_read_is_never_stored_torn(tmp_path: Path) -> Non
     try:
         for _ in range(40):
             doc = Document(key="busy.txt", path=str(path))
-            extract(Batch([doc]), max_bytes=10_000_000, settle_seconds=0.5)
+            extract(Batch([doc]), open_source(str(tmp_path)), max_bytes=10_000_000, settle_seconds=0.5)
             deferred += doc.deferred
             if not doc.deferred:
                 assert doc.text in {"A" * size, "B" * size}, "a half-written file was read as whole"
@@ -106,7 +108,7 @@ def test_a_file_rewritten_while_read_is_never_stored_torn(tmp_path: Path) -> Non
     path.write_bytes(b"B" * size)
     doc = Document(key="busy.txt", path=str(path))
     time.sleep(0.6)
-    extract(Batch([doc]), max_bytes=10_000_000, settle_seconds=0.5)
+    extract(Batch([doc]), open_source(str(tmp_path)), max_bytes=10_000_000, settle_seconds=0.5)
     assert doc.text in {"A" * size, "B" * size}, "the settled file is read whole"
 
 
@@ -118,7 +120,7 @@ def test_a_file_growing_while_read_is_deferred(tmp_path: Path) -> None:
         deferred = 0
         for _ in range(20):
             doc = Document(key="growing.txt", path=str(path))
-            extract(Batch([doc]), max_bytes=100_000_000)
+            extract(Batch([doc]), open_source(str(tmp_path)), max_bytes=100_000_000)
             deferred += doc.deferred
     finally:
         writer.kill()
@@ -130,7 +132,7 @@ def test_a_deferred_file_is_stored_by_the_next_run(tmp_path: Path, sqlite_url: s
     source = make_corpus(tmp_path / "src", 3)
     migrate.upgrade(sqlite_url)
     run_id = runs.begin(sqlite_url, None, str(source))
-    found = discover(source, sqlite_url)
+    found = discover(open_source(str(source)), sqlite_url)
     for doc in found.documents:
         doc.deferred = doc.key == "part1/doc0001.txt"
     store(Batch(found.documents), sqlite_url, run_id, None)

@@ -5,7 +5,7 @@ pages, and falls back to readability/jusText comparisons on its own). Three gene
 around it close the gaps it leaves on real pages:
 
 * blocks inside the article that are furniture ("Read more: …", credits, newsletter prompts,
-  short link-only paragraphs) are dropped (`tasks.html_boilerplate`);
+  short link-only paragraphs) are dropped (`tasks.html.boilerplate`);
 * the lead paragraph, which many CMSs mark as a teaser/summary and trafilatura prunes with
   other teasers, is put back when it sits right under the page's `<h1>`;
 * a result that is too short is retried with trafilatura's recall settings, and a page it
@@ -28,8 +28,9 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
-from tasks.html_boilerplate import is_boilerplate_text, is_link_block
-from tasks.html_metadata import PageMetadata, page_metadata
+from tasks.html.boilerplate import is_boilerplate_text, is_link_block
+from tasks.html.metadata import PageMetadata, page_metadata
+from tasks.whitespace import folded
 
 # trafilatura and htmldate log a warning for every odd link or date on a page: noise for a
 # pipeline that records its own outcome per document.
@@ -99,7 +100,7 @@ def _too_many_elements(tree: HtmlElement) -> bool:
 
 def tree_text(tree: HtmlElement) -> str:
     """All text of a huge page in one linear pass, one block a line (no article detection)."""
-    lines = (_folded(line) for line in "\n".join(tree.itertext()).splitlines())
+    lines = (folded(line) for line in "\n".join(tree.itertext()).splitlines())
     return "\n".join(line for line in lines if line)
 
 
@@ -119,7 +120,7 @@ def main_text(tree: HtmlElement) -> str:
         if len(retry) > len(text):
             text = retry
     lead = _lead_paragraph(tree)
-    if text and lead and _folded(lead)[:100] not in _folded(text):
+    if text and lead and folded(lead)[:100] not in folded(text):
         text = f"{lead}\n\n{text}"
     return text
 
@@ -149,8 +150,8 @@ def _drop_boilerplate_blocks(body: etree._Element) -> None:
         text = "".join(block.itertext())
         drop = is_boilerplate_text(text)
         if not drop and block.tag in _LINK_CHECKED_BLOCKS:
-            chars = len(" ".join(text.split()))
-            link_chars = sum(len(" ".join("".join(ref.itertext()).split())) for ref in block.iter("ref"))
+            chars = len(folded(text))
+            link_chars = sum(len(folded("".join(ref.itertext()))) for ref in block.iter("ref"))
             drop = is_link_block(chars, link_chars)
         parent = block.getparent()
         if drop and parent is not None:
@@ -188,10 +189,10 @@ def _lead_paragraph(tree: HtmlElement) -> str | None:
             continue
         if any(ancestor.tag == "a" for ancestor in element.iterancestors()):
             continue
-        text = " ".join(element.text_content().split())
+        text = folded(element.text_content())
         if not _LEAD_MIN_CHARS <= len(text) <= _LEAD_MAX_CHARS:
             continue
-        link_chars = sum(len(" ".join(a.text_content().split())) for a in element.iter("a"))
+        link_chars = sum(len(folded(a.text_content())) for a in element.iter("a"))
         if link_chars <= _LEAD_MAX_LINK_SHARE * len(text):
             return text
     return None
@@ -205,10 +206,6 @@ def _following(element: HtmlElement) -> Iterator[HtmlElement]:
             yield sibling
             yield from sibling.iterdescendants()
         node = node.getparent()
-
-
-def _folded(text: str) -> str:
-    return " ".join(text.split())
 
 
 def visible_text(markup: str) -> str:
@@ -229,5 +226,5 @@ def visible_text(markup: str) -> str:
         comment.extract()
     if soup.title:
         soup.title.decompose()
-    lines = (_folded(line) for line in soup.get_text("\n").splitlines())
+    lines = (folded(line) for line in soup.get_text("\n").splitlines())
     return "\n".join(line for line in lines if line and not is_boilerplate_text(line))

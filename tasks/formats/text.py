@@ -1,10 +1,18 @@
-"""Plain-text articles: the `date YYYY-MM-DD` header the seed documents carry, and a headline."""
+"""Plain text: any file no other format claims, read as an article.
+
+The seed documents carry a `date YYYY-MM-DD` header, which becomes the published date;
+a short first paragraph that reads as a headline becomes the title.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
+
+from tasks.formats.base import Extracted, FileFormat, Hints
+from tasks.formats.textual import decoded
+from tasks.whitespace import folded
 
 _DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*(\n?)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
@@ -40,7 +48,7 @@ def headline(text: str) -> str | None:
     parts = _PARAGRAPH_BREAK.split(text.strip(), maxsplit=1)
     if len(parts) < 2 or not parts[1].strip():
         return None
-    first = " ".join(parts[0].split())
+    first = folded(parts[0])
     if "\n" in parts[0].strip() or not first or len(first) > _HEADLINE_MAX_CHARS:
         return None
     if first.endswith(_SENTENCE_END) or not any(ch.isalpha() for ch in first):
@@ -54,3 +62,22 @@ def _valid_date(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def extract(data: bytes, hints: Hints) -> Extracted:
+    """Entities are decoded too: text files saved from web pages often keep `&amp;` and the like."""
+    from tasks.repair import repair
+
+    text, encoding = decoded(data)
+    parts = split_date_header(repair(text, entities=True))
+    return Extracted(text=parts.text, title=parts.title, published=parts.published, encoding=encoding)
+
+
+def _sniff(data: bytes) -> bool:
+    """Text is what is left when no other format claims the bytes; it claims none by itself."""
+    return False
+
+
+FORMAT = FileFormat(
+    name="text", extensions=frozenset({".txt", ".text"}), sniff=_sniff, extract=extract, binary=False
+)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from tasks.whitespace import folded
+
 # Phrases that introduce a link to another article ("Read also: <headline>").
 _TEASER_PHRASES = (
     r"read (?:more|also|next)", r"also read", r"see also", r"further reading",
@@ -84,7 +86,7 @@ _LINK_BLOCK_MAX_CHARS = 200
 
 def is_boilerplate_text(text: str) -> bool:
     """Whether a block with this text is page furniture rather than article content."""
-    line = " ".join(text.split())
+    line = folded(text)
     if not line:
         return False
     if _TEASER_ALONE.match(line) or _WIDGET.match(line) or _DATE_STAMP.match(line):

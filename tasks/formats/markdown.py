@@ -1,4 +1,4 @@
-"""Markdown to the plain text a reader sees: markup characters gone, words kept.
+"""Markdown files, turned into the plain text a reader sees: markup characters gone, words kept.
 
 Not a renderer: a line-by-line pass that removes what only formats (heading marks,
 emphasis, bullets, quote marks, rules, link targets, images, front matter, inline HTML
@@ -9,6 +9,9 @@ code fences and code spans is kept exactly, since there `*` or `_` mean themselv
 from __future__ import annotations
 
 import re
+
+from tasks.formats.base import Extracted, FileFormat, Hints
+from tasks.formats.textual import decoded
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
@@ -105,3 +108,21 @@ def _strip_inline(text: str) -> str:
             break
         text = stripped
     return text
+
+
+def extract(data: bytes, hints: Hints) -> Extracted:
+    """Entities are decoded after the markup is gone: Markdown writes `&amp;` for a literal `&`."""
+    from tasks.repair import repair
+
+    text, encoding = decoded(data)
+    return Extracted(text=repair(markdown_to_text(text), entities=True), encoding=encoding)
+
+
+def _sniff(data: bytes) -> bool:
+    """Markdown is plain text to a byte sniffer: only its extension names it."""
+    return False
+
+
+FORMAT = FileFormat(
+    name="markdown", extensions=frozenset({".md", ".markdown"}), sniff=_sniff, extract=extract, binary=False
+)

@@ -1,29 +1,11 @@
-"""What a file is, from its first bytes: a known binary format, an HTML page, or text.
+"""Known binary kinds, from their first bytes: what a file is when no format reads it.
 
 Extensions lie or are missing; the first bytes of binary formats carry a fixed signature
-("magic number"), and an HTML page starts, after a BOM, whitespace and comments, with
-one of a few tags. Both checks read only the start of the data.
+("magic number"). A file that no registered format claims but that starts with one of
+these is rejected by name ("binary file (PNG image)") instead of being decoded as text.
 """
 
 from __future__ import annotations
-
-import os
-import re
-from typing import Literal
-
-from tasks.decode import unicode_encoding
-
-Format = Literal["html", "markdown", "text"]
-
-FORMATS_BY_EXTENSION: dict[str, Format] = {
-    ".txt": "text",
-    ".text": "text",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-    ".xhtml": "html",
-}
 
 # (offset, signature, name). Signatures that plain text could start with (such as
 # "MZ" or a bare "ID3") are left out or lengthened: such binaries hold NUL bytes anyway.
@@ -66,13 +48,6 @@ _MAGIC: tuple[tuple[int, bytes, str], ...] = (
 # RIFF containers say what they hold at offset 8.
 _RIFF = {b"WEBP": "WebP image", b"WAVE": "WAV audio", b"AVI ": "AVI video"}
 
-_HEAD_BYTES = 1024
-_LEADING_NOISE = re.compile(r"\A(?:\s+|<!--.*?-->|<\?xml[^>]*>)*", re.DOTALL)
-_HTML_START = re.compile(
-    r"<(?:!doctype\s+html|html|head|body|title|meta|script|style|iframe|table|div|p|h[1-6]|a|b|br|font)[\s/>]",
-    re.IGNORECASE,
-)
-
 
 def binary_kind(data: bytes) -> str | None:
     """The name of the binary format `data` starts with, if it is a known one."""
@@ -82,21 +57,3 @@ def binary_kind(data: bytes) -> str | None:
     if data.startswith(b"RIFF") and data[8:12] in _RIFF:
         return _RIFF[data[8:12]]
     return None
-
-
-def format_for(name: str, data: bytes) -> Format:
-    """The format the file's extension names; a file with any other extension is sniffed."""
-    extension = os.path.splitext(name)[1].lower()
-    return FORMATS_BY_EXTENSION.get(extension) or ("html" if looks_like_html(data) else "text")
-
-
-def looks_like_html(data: bytes) -> bool:
-    """Whether the data starts like an HTML page (a doctype or a common opening tag)."""
-    found = unicode_encoding(data[:_HEAD_BYTES])
-    if found:
-        name, skip = found
-        head = data[skip:_HEAD_BYTES].decode(name, errors="ignore")
-    else:
-        head = data[:_HEAD_BYTES].decode("latin-1")
-    start = _LEADING_NOISE.match(head)
-    return bool(_HTML_START.match(head, start.end() if start else 0))

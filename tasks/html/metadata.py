@@ -17,6 +17,8 @@ from email.utils import parsedate_to_datetime
 from htmldate import find_date
 from lxml.html import HtmlElement
 
+from tasks.whitespace import folded
+
 # " | Site", " - Site", " – Site", " — Site", " :: Site", " · Site", " • Site"
 _TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»)\s+")
 _DASHES = frozenset("-–—·")  # also used inside headlines
@@ -63,7 +65,7 @@ def _meta_values(tree: HtmlElement) -> dict[str, str]:
     """First non-empty content of each `<meta>` by lowercased name/property/itemprop/http-equiv."""
     values: dict[str, str] = {}
     for element in tree.iter("meta"):
-        content = " ".join((element.get("content") or "").split())
+        content = folded(element.get("content") or "")
         if not content:
             continue
         for attribute in ("property", "name", "itemprop", "http-equiv"):
@@ -93,7 +95,7 @@ def strip_site_name(title: str, site_name: str | None = None) -> str:
     headline itself, so a dash suffix must also be shorter than the rest. Only one part is
     guessed away ("Report 14. - 20. January - SLF").
     """
-    title = " ".join(title.split())
+    title = folded(title)
     site = (site_name or "").casefold().strip()
     guessed = False
     while True:
@@ -193,7 +195,7 @@ def _author(meta: dict[str, str], json_ld: list[dict]) -> str | None:
 def _person_name(value: object) -> str | None:
     """Names of a JSON-LD author: a string, a Person object, or a list of either."""
     if isinstance(value, str):
-        return " ".join(value.split()) or None
+        return folded(value) or None
     if isinstance(value, dict):
         return _person_name(value.get("name")) if isinstance(value.get("name"), str) else None
     if isinstance(value, list):
@@ -257,4 +259,4 @@ def _as_text(value: object) -> str | None:
 
 
 def _text(element: HtmlElement) -> str | None:
-    return " ".join(element.text_content().split()) or None
+    return folded(element.text_content()) or None

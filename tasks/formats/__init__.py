@@ -1,0 +1,63 @@
+"""The one table that maps a file to its format, and the way to read any file by it.
+
+Adding a format means one module defining `FORMAT = FileFormat(...)` (see `base`) and
+one line in `FORMATS`. The order of `FORMATS` matters only among formats that claim the
+same bytes or the same extension: the first one wins.
+
+How a file's format is decided (`format_for`): bytes a binary format recognises are that
+format whatever the name says (a `.txt` that is a PDF is a PDF); bytes of a binary kind
+no format reads are rejected by name; otherwise the extension picks among the textual
+formats, and a file with no or an unknown extension is sniffed (HTML, else plain text).
+"""
+
+from __future__ import annotations
+
+import os
+
+from tasks.formats import html, markdown, text
+from tasks.formats.base import Extracted, FileFormat, Hints, Rejected
+from tasks.formats.sniff import binary_kind
+
+FORMATS: tuple[FileFormat, ...] = (
+    html.FORMAT,
+    markdown.FORMAT,
+    text.FORMAT,
+)
+# What a file no format claims by bytes or extension is read as.
+FALLBACK = text.FORMAT
+
+# "" stands for files without an extension, which are sniffed. Files with any other
+# extension are not even listed by default (see `tasks.sources.local`).
+DEFAULT_EXTENSIONS: frozenset[str] = frozenset().union(*(f.extensions for f in FORMATS)) | {""}
+
+__all__ = [
+    "DEFAULT_EXTENSIONS",
+    "FALLBACK",
+    "FORMATS",
+    "Extracted",
+    "FileFormat",
+    "Hints",
+    "Rejected",
+    "extract_any",
+    "format_for",
+]
+
+
+def format_for(name: str, data: bytes) -> FileFormat:
+    """The format that reads `data`; `Rejected("binary file (…)")` for a binary kind none reads."""
+    for candidate in FORMATS:
+        if candidate.binary and candidate.sniff(data):
+            return candidate
+    kind = binary_kind(data)
+    if kind:
+        raise Rejected(f"binary file ({kind})")
+    extension = os.path.splitext(name)[1].lower()
+    textual = [f for f in FORMATS if not f.binary]
+    by_name = next((f for f in textual if f.claims(extension)), None)
+    return by_name or next((f for f in textual if f.sniff(data)), FALLBACK)
+
+
+def extract_any(data: bytes, hints: Hints) -> tuple[FileFormat, Extracted]:
+    """Read `data` in this process by whatever format it is (containers read their members so)."""
+    chosen = format_for(hints.name, data)
+    return chosen, chosen.extract(data, hints)
