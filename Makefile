@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench clean server serve
+.PHONY: run test install bench clean server serve system-packages test-system-packages
+
+# Debian tools seedflow uses: Tesseract reads scanned pages. The tests also make real office
+# files with LibreOffice, drive Debian's Chromium and talk to a loopback SFTP server.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra
+TEST_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) libreoffice-writer-nogui libreoffice-impress-nogui fonts-noto-core \
+	chromium openssh-server
 
 # pip's own chatter goes to .venv/install.log, shown only if the install fails.
 $(STAMP): pyproject.toml
@@ -15,12 +21,18 @@ $(STAMP): pyproject.toml
 		|| { cat $(VENV)/install.log; exit 1; }
 	@touch $(STAMP)
 
-install: $(STAMP)
+system-packages:
+	@./.ci/debian-packages.sh $(SYSTEM_PACKAGES)
 
-run: $(STAMP)
+test-system-packages:
+	@./.ci/debian-packages.sh $(TEST_SYSTEM_PACKAGES)
+
+install: $(STAMP) system-packages
+
+run: install
 	@$(BIN)/seedflow ingest
 
-test: $(STAMP)
+test: install test-system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Throughput, incremental re-scan and memory on a generated corpus (issue 8); ~50 min with the 100k run
