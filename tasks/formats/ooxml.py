@@ -1,0 +1,66 @@
+"""What DOCX and PPTX share: recognising the package, checking it, and its core properties.
+
+Both are Office Open XML packages: a ZIP whose `[Content_Types].xml` names the content
+type of its main part, which is what decides the format (the extension and the bare ZIP
+signature do not). python-docx and python-pptx read the archive themselves with no size
+limit and with their own XML parser, so the package is proven safe here first: every
+member inflated within the limits, and no XML member declaring an entity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tasks.formats.base import Rejected
+from tasks.formats.safe_xml import refuse_entities
+from tasks.formats.safe_zip import DEFAULT_LIMITS, SafeZip, ZipLimits, member_names
+
+CONTENT_TYPES = "[Content_Types].xml"
+_SNIFF_LIMITS = ZipLimits(max_member_bytes=2 * 1024 * 1024, max_total_bytes=2 * 1024 * 1024)
+_CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+
+
+def has_main_part(data: bytes, content_types: tuple[bytes, ...]) -> bool:
+    """Whether `data` is an OOXML package whose main part has one of `content_types`."""
+    names = member_names(data)
+    if names is None or CONTENT_TYPES not in names:
+        return False
+    try:
+        declared = SafeZip(data, limits=_SNIFF_LIMITS).read(CONTENT_TYPES)
+    except Rejected:
+        # A package too odd to read its content types is still claimed when its name
+        # says so, by the caller's extension check; sniffing alone stays conservative.
+        return False
+    return any(content_type in declared for content_type in content_types)
+
+
+def open_package(data: bytes, what: str, limits: ZipLimits = DEFAULT_LIMITS) -> SafeZip:
+    """The package, every member inflated within the limits and every XML part free of entities."""
+    package = SafeZip(data, what, limits)
+    if not package.has(CONTENT_TYPES):
+        raise Rejected(f"not a {what}: the ZIP has no {CONTENT_TYPES}")
+    for name in package.names():
+        member = package.read(name)
+        if name.endswith((".xml", ".rels")):
+            refuse_entities(member, f"{what} part {name}")
+    return package
+
+
+def core_metadata(package: Any, core_properties: Any) -> tuple[str | None, str | None, str | None]:
+    """(title, author, ISO date) from the core properties part, when the package has one.
+
+    python-docx and python-pptx invent a core properties part ("Word Document", "PowerPoint
+    Presentation") when a package has none; that must not become the document's title.
+    """
+    if not any(rel.reltype == _CORE_PROPERTIES for rel in package.rels.values()):
+        return None, None, None
+    title = (core_properties.title or "").strip() or None
+    author = (core_properties.author or "").strip() or None
+    return title, author, _iso_date(core_properties.created) or _iso_date(core_properties.modified)
+
+
+def _iso_date(value: object) -> str | None:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m-%d")
+    return None
