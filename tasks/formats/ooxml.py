@@ -14,23 +14,21 @@ from typing import Any
 
 from tasks.formats.base import Rejected
 from tasks.formats.safe_xml import refuse_entities
-from tasks.formats.safe_zip import DEFAULT_LIMITS, SafeZip, ZipLimits, member_names
+from tasks.formats.safe_zip import DEFAULT_LIMITS, SafeZip, ZipLimits, is_zip
 
 CONTENT_TYPES = "[Content_Types].xml"
-_SNIFF_LIMITS = ZipLimits(max_member_bytes=2 * 1024 * 1024, max_total_bytes=2 * 1024 * 1024)
+_SNIFF_BYTES = 2 * 1024 * 1024
 _CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 
 
 def has_main_part(data: bytes, content_types: tuple[bytes, ...]) -> bool:
     """Whether `data` is an OOXML package whose main part has one of `content_types`."""
-    names = member_names(data)
-    if names is None or CONTENT_TYPES not in names:
+    if not is_zip(data):
         return False
     try:
-        declared = SafeZip(data, limits=_SNIFF_LIMITS).read(CONTENT_TYPES)
+        archive = SafeZip(data)
+        declared = archive.read(CONTENT_TYPES, max_bytes=_SNIFF_BYTES) if archive.has(CONTENT_TYPES) else b""
     except Rejected:
-        # A package too odd to read its content types is still claimed when its name
-        # says so, by the caller's extension check; sniffing alone stays conservative.
         return False
     return any(content_type in declared for content_type in content_types)
 
@@ -53,7 +51,9 @@ def core_metadata(package: Any, core_properties: Any) -> tuple[str | None, str |
     python-docx and python-pptx invent a core properties part ("Word Document", "PowerPoint
     Presentation") when a package has none; that must not become the document's title.
     """
-    if not any(rel.reltype == _CORE_PROPERTIES for rel in package.rels.values()):
+    try:
+        package.part_related_by(_CORE_PROPERTIES)
+    except KeyError:
         return None, None, None
     title = (core_properties.title or "").strip() or None
     author = (core_properties.author or "").strip() or None

@@ -44,20 +44,6 @@ def is_zip(data: bytes) -> bool:
     return data[:4] in (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def member_names(data: bytes) -> list[str] | None:
-    """Names in the archive's directory, or None when the bytes are not a readable ZIP.
-
-    For sniffing: reads only the central directory, never inflates.
-    """
-    if not is_zip(data):
-        return None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return archive.namelist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, NotImplementedError):
-        return None
-
-
 def unsafe_name(name: str) -> bool:
     """True for names that would escape an extraction folder or hide behind a NUL byte."""
     if not name or "\x00" in name:
@@ -121,13 +107,16 @@ class SafeZip:
     def has(self, name: str) -> bool:
         return name in self._infos
 
-    def read(self, name: str) -> bytes:
-        """The member's bytes, inflated in chunks and stopped at the first limit passed."""
+    def read(self, name: str, max_bytes: int | None = None) -> bytes:
+        """The member's bytes, inflated in chunks and stopped at the first limit passed.
+
+        `max_bytes` lowers the limit for one read, as sniffing needs only small members.
+        """
         info = self._infos.get(name)
         if info is None:
             raise Rejected(f"{self._what} has no member {name!r}")
         limits = self._limits
-        allowed = min(limits.max_member_bytes, limits.max_total_bytes - self._inflated)
+        allowed = min(limits.max_member_bytes, limits.max_total_bytes - self._inflated, max_bytes or limits.max_member_bytes)
         chunks: list[bytes] = []
         size = 0
         try:
