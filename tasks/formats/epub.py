@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
@@ -33,9 +34,13 @@ _BLOCKS = frozenset(
     "p h1 h2 h3 h4 h5 h6 li td th dt dd blockquote pre figcaption caption div section article header footer"
     " aside nav main address hr table tr ul ol dl figure body".split()
 )
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _NOT_TEXT = frozenset({"head", "script", "style", "noscript", "template", "title"})
 _NOTES = re.compile(r"\b(?:footnotes?|endnotes?|rearnotes?|noteref)\b")
 _SNIFF_BYTES = 1024
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# What converters write when a document has no title or author (LibreOffice: "Unknown Title").
+_PLACEHOLDERS = frozenset({"unknown title", "unknown author", "untitled", "unknown", "anonymous"})
 
 
 def sniff(data: bytes) -> bool:
@@ -61,21 +66,25 @@ def extract(data: bytes, hints: Hints) -> Extracted:
         raise Rejected("corrupt EPUB book: container.xml names no package document in the archive")
     package = parse_xml(archive.read(package_path), f"EPUB package {package_path}")
     paragraphs: list[str] = []
+    headings: list[str] = []
     parts: list[str] = []
-    for path in _spine(package, posixpath.dirname(package_path)):
+    base = posixpath.dirname(package_path)
+    for path in _spine(package, base):
         if not archive.has(path):
             parts.append(f"missing chapter: {path}")
             continue
         markup = archive.read(path)
         refuse_entities(markup, f"EPUB chapter {path}")
-        paragraphs.extend(chapter_paragraphs(decode_html(markup)[0]))
+        chapter = read_chapter(_html_tree(markup))
+        paragraphs.extend(chapter.paragraphs)
+        headings.extend(chapter.headings)
         parts.append(path)
     if not any(not part.startswith("missing") for part in parts):
         raise Rejected("corrupt EPUB book: its spine names no chapter in the archive")
     title, author, published = _metadata(package)
     return Extracted(
         text="\n\n".join(paragraphs),
-        title=title,
+        title=title or (headings[0] if headings else None) or _first_toc_entry(archive, package, base),
         author=author,
         published=published or hints.published,
         parts=parts,
@@ -103,39 +112,49 @@ def _spine(package: Any, base: str) -> list[str]:
     return paths
 
 
-def chapter_paragraphs(markup: str) -> list[str]:
-    """The chapter's blocks in order, each block's inline text joined into one paragraph."""
+@dataclass
+class Chapter:
+    paragraphs: list[str] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)
+
+
+def _html_tree(markup: bytes) -> Any:
+    """The XHTML parsed as HTML (lenient: `&nbsp;` without a DTD is common), or None."""
     from trafilatura.utils import load_html
 
     try:
-        tree = load_html(re.sub(r"^\s*<\?xml[^>]*\?>", "", markup))
+        return load_html(_XML_DECLARATION.sub("", decode_html(markup)[0]))
     except ValueError:
-        return []
+        return None
+
+
+def read_chapter(tree: Any) -> Chapter:
+    """The chapter's blocks in order, each block's inline text joined into one paragraph."""
+    chapter = Chapter()
     if tree is None:
-        return []
+        return chapter
     body = tree.find(".//body")
-    paragraphs: list[str] = []
     line: list[str] = []
-    _walk(body if body is not None else tree, paragraphs, line)
-    _flush(paragraphs, line)
-    return paragraphs
+    _walk(body if body is not None else tree, chapter, line)
+    _flush(chapter, line, "")
+    return chapter
 
 
-def _walk(element: Any, paragraphs: list[str], line: list[str]) -> None:
+def _walk(element: Any, chapter: Chapter, line: list[str]) -> None:
     for child in element:
         tag = child.tag if isinstance(child.tag, str) else ""
         name = tag.rsplit("}", 1)[-1].lower()
         if tag and name not in _NOT_TEXT and not _is_note(child):
             if name in _BLOCKS:
-                _flush(paragraphs, line)
+                _flush(chapter, line, "")
                 line.append(child.text or "")
-                _walk(child, paragraphs, line)
-                _flush(paragraphs, line)
+                _walk(child, chapter, line)
+                _flush(chapter, line, name)
             elif name == "br":
                 line.append("\n")
             else:
                 line.append(child.text or "")
-                _walk(child, paragraphs, line)
+                _walk(child, chapter, line)
         line.append(child.tail or "")
 
 
@@ -144,11 +163,34 @@ def _is_note(element: Any) -> bool:
     return bool(_NOTES.search(kind))
 
 
-def _flush(paragraphs: list[str], line: list[str]) -> None:
+def _flush(chapter: Chapter, line: list[str], block: str) -> None:
     text = "".join(line).strip()
     line.clear()
     if text:
-        paragraphs.append(text)
+        chapter.paragraphs.append(text)
+        if block in _HEADINGS:
+            chapter.headings.append(" ".join(text.split()))
+
+
+def _first_toc_entry(archive: SafeZip, package: Any, base: str) -> str | None:
+    """The first entry of the EPUB 3 navigation document: the first heading, where chapters mark none.
+
+    LibreOffice writes headings into chapters as plain styled paragraphs, but lists them in
+    the navigation document.
+    """
+    for item in package.iterfind(f"{_OPF}manifest/{_OPF}item"):
+        if "nav" not in (item.get("properties") or "").split():
+            continue
+        path = posixpath.normpath(posixpath.join(base, unquote(item.get("href", "").split("#", 1)[0])))
+        if not archive.has(path):
+            return None
+        markup = archive.read(path)
+        refuse_entities(markup, f"EPUB navigation document {path}")
+        tree = _html_tree(markup)
+        entry = tree.find(".//nav//a") if tree is not None else None
+        text = " ".join(entry.text_content().split()) if entry is not None else ""
+        return text or None
+    return None
 
 
 def _metadata(package: Any) -> tuple[str | None, str | None, str | None]:
@@ -159,7 +201,7 @@ def _metadata(package: Any) -> tuple[str | None, str | None, str | None]:
     def first(tag: str) -> str | None:
         for element in metadata.iterfind(tag):
             text = " ".join("".join(element.itertext()).split())
-            if text:
+            if text and text.lower() not in _PLACEHOLDERS:
                 return text
         return None
 

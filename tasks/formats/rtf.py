@@ -211,14 +211,20 @@ def _control(
         return group, position
     if group.destination == "skip":
         return group, position
-    if name in _SKIPPED and name not in ("stylesheet", "fonttbl") or (star and name not in _INFO_FIELDS):
+    if group.destination == "info":
+        # {\upr{ANSI fields}{\*\ud{Unicode fields}}}: the Unicode copy comes last and wins.
+        if name in ("upr", "ud"):
+            return group, position
+        if name in _INFO_FIELDS:
+            reader.info[name] = []
+            return replace(group, destination=name), position
+        return replace(group, destination="skip"), position
+    if name in _SKIPPED and name not in ("stylesheet", "fonttbl") or star:
         return replace(group, destination="skip"), position
     if name in ("stylesheet", "fonttbl"):
         return replace(group, destination=name), position
     if name == "info":
         return replace(group, destination="info"), position
-    if group.destination == "info":
-        return replace(group, destination=name if name in _INFO_FIELDS else "skip"), position
     if name == "uc":
         return replace(group, unicode_skip=max(0, min(value or 0, 10))), position
     if name == "f":
