@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tasks.formats.base import Extracted, FileFormat, Hints, Rejected
-from tasks.formats.ooxml import core_metadata, has_main_part, open_package
+from tasks.formats.ooxml import core_metadata, has_main_part, check_package
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -40,7 +40,7 @@ def sniff(data: bytes) -> bool:
 
 
 def extract(data: bytes, hints: Hints) -> Extracted:
-    open_package(data, "DOCX document")
+    check_package(data, "DOCX document", _MAIN_TYPES)
     import docx
     from docx.text.paragraph import Paragraph
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from tasks.formats.base import Rejected
 from tasks.formats.safe_xml import refuse_entities
-from tasks.formats.safe_zip import DEFAULT_LIMITS, SafeZip, ZipLimits, is_zip
+from tasks.formats.safe_zip import SafeZip, is_zip
 
 CONTENT_TYPES = "[Content_Types].xml"
 _SNIFF_BYTES = 2 * 1024 * 1024
@@ -33,16 +33,21 @@ def has_main_part(data: bytes, content_types: tuple[bytes, ...]) -> bool:
     return any(content_type in declared for content_type in content_types)
 
 
-def open_package(data: bytes, what: str, limits: ZipLimits = DEFAULT_LIMITS) -> SafeZip:
-    """The package, every member inflated within the limits and every XML part free of entities."""
-    package = SafeZip(data, what, limits)
+def check_package(data: bytes, what: str, content_types: tuple[bytes, ...]) -> None:
+    """Proves the package readable: every member inflates within the limits, no XML part declares entities.
+
+    Rejected too when `[Content_Types].xml` names none of `content_types` for the main part:
+    another Office format in the same ZIP structure gets a reason, not a library error.
+    """
+    package = SafeZip(data, what)
     if not package.has(CONTENT_TYPES):
         raise Rejected(f"not a {what}: the ZIP has no {CONTENT_TYPES}")
     for name in package.names():
         member = package.read(name)
         if name.endswith((".xml", ".rels")):
             refuse_entities(member, f"{what} part {name}")
-    return package
+        if name == CONTENT_TYPES and not any(content_type in member for content_type in content_types):
+            raise Rejected(f"not a {what}: {CONTENT_TYPES} declares no such main part")
 
 
 def core_metadata(package: Any, core_properties: Any) -> tuple[str | None, str | None, str | None]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tasks.formats.base import Extracted, FileFormat, Hints, Rejected
-from tasks.formats.ooxml import core_metadata, has_main_part, open_package
+from tasks.formats.ooxml import core_metadata, has_main_part, check_package
 
 _MAIN_TYPES = (
     b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
@@ -25,7 +25,7 @@ def sniff(data: bytes) -> bool:
 
 
 def extract(data: bytes, hints: Hints) -> Extracted:
-    open_package(data, "PPTX presentation")
+    check_package(data, "PPTX presentation", _MAIN_TYPES)
     import pptx
 
     try:

@@ -257,3 +257,115 @@ def score(spec: Spec, text: str, title: str | None, author: str | None) -> Score
         title_right=folded(title or "") == folded(spec.expected_title),
         author_right=folded(author or "") == spec.author,
     )
+
+
+def pptx_blocks(spec: Spec) -> list[str]:
+    """Reading order of the deck `write_pptx` makes: each slide's title, text by position, notes."""
+    return [
+        spec.heading, *spec.body, *spec.bullets, f"Notes one {spec.name}",
+        spec.heading2, *spec.numbered, *spec.cells, *spec.closing, f"Notes two {spec.name}",
+    ]
+
+
+def write_pptx(spec: Spec, path: Path) -> None:
+    """The spec as a two-slide deck; text boxes are added bottom-up so z-order is not reading order."""
+    import pptx
+    from pptx.util import Inches, Pt
+
+    deck = pptx.Presentation()
+    deck.core_properties.title = spec.title or ""
+    deck.core_properties.author = spec.author
+    deck.core_properties.created = dt.datetime.combine(spec.created, dt.time(9))
+    first = deck.slides.add_slide(deck.slide_layouts[1])
+    first.shapes.title.text = spec.heading
+    frame = first.placeholders[1].text_frame
+    frame.text = spec.body[0]
+    for text in spec.body[1:]:
+        frame.add_paragraph().text = text
+    first.placeholders[1].top, first.placeholders[1].height = Inches(1.4), Inches(3)
+    for index, text in reversed(list(enumerate(spec.bullets))):
+        box = first.shapes.add_textbox(Inches(1), Inches(5 + 0.6 * index), Inches(8), Inches(0.5))
+        box.text_frame.text = text
+        box.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
+    for layout_placeholder in deck.slide_layouts[1].placeholders:
+        if layout_placeholder.placeholder_format.idx in (11, 12):
+            first.shapes.clone_placeholder(layout_placeholder)
+    for shape in first.placeholders:
+        if shape.placeholder_format.idx == 11:
+            shape.text_frame.text = f"{spec.furniture[1]} footer"
+        if shape.placeholder_format.idx == 12:
+            shape.text_frame.text = "1"
+    first.notes_slide.notes_text_frame.text = f"Notes one {spec.name}"
+    second = deck.slides.add_slide(deck.slide_layouts[5])
+    second.shapes.title.text = spec.heading2
+    group = second.shapes.add_group_shape()
+    for index, text in reversed(list(enumerate(spec.numbered))):
+        group.shapes.add_textbox(Inches(1), Inches(1.5 + 0.5 * index), Inches(8), Inches(0.4)).text_frame.text = text
+    table = second.shapes.add_table(2, 3, Inches(1), Inches(3.2), Inches(8), Inches(1)).table
+    for index, text in enumerate(spec.cells):
+        table.cell(index // 3, index % 3).text = text
+    for index, text in reversed(list(enumerate(spec.closing))):
+        second.shapes.add_textbox(Inches(1), Inches(4.5 + 0.5 * index), Inches(8), Inches(0.4)).text_frame.text = text
+    second.notes_slide.notes_text_frame.text = f"Notes two {spec.name}"
+    deck.save(path)
+
+
+def minimal_odt(paragraphs: list[str], title: str = "A title") -> bytes:
+    """A small ODT written by hand (mimetype stored first), for tests that need no LibreOffice."""
+    import io
+    import zipfile
+
+    body = "".join(f"<text:p>{text}</text:p>" for text in paragraphs)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
+        f"<office:body><office:text>{body}</office:text></office:body></office:document-content>"
+    )
+    meta = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-meta '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><office:meta>'
+        f"<dc:title>{title}</dc:title></office:meta></office:document-meta>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", content)
+        archive.writestr("meta.xml", meta)
+    return out.getvalue()
+
+
+def minimal_epub(chapters: list[list[str]], title: str = "A book", author: str = "An Author") -> bytes:
+    """A small EPUB 3 written by hand, one XHTML file a chapter, for tests that need no LibreOffice."""
+    import io
+    import zipfile
+
+    manifest = "".join(
+        f'<item id="c{n}" href="text/chapter{n}.xhtml" media-type="application/xhtml+xml"/>' for n in range(len(chapters))
+    )
+    spine = "".join(f'<itemref idref="c{n}"/>' for n in range(len(chapters)))
+    opf = (
+        '<?xml version="1.0" encoding="UTF-8"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
+        'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f'<dc:identifier id="id">urn:test</dc:identifier><dc:title>{title}</dc:title><dc:creator>{author}</dc:creator>'
+        f"<dc:date>2021-06-01</dc:date></metadata><manifest>{manifest}</manifest><spine>{spine}</spine></package>"
+    )
+    container = (
+        '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+        '<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+        "</rootfiles></container>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+        archive.writestr("META-INF/container.xml", container)
+        archive.writestr("OEBPS/content.opf", opf)
+        for n, paragraphs in enumerate(chapters):
+            body = "".join(f"<p>{text}</p>" for text in paragraphs)
+            archive.writestr(
+                f"OEBPS/text/chapter{n}.xhtml",
+                '<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml">'
+                f"<head><title>Chapter {n}</title></head><body>{body}</body></html>",
+            )
+    return out.getvalue()
