@@ -206,6 +206,7 @@ def _control(
     if name == "bin":
         return group, position + max(value or 0, 0)
     if name == "u" and value is not None:
+        reader.skip = 0
         reader.text(group, chr(value + 65536 if value < 0 else value) if -65536 < value < 65536 else "")
         reader.skip = group.unicode_skip
         return group, position

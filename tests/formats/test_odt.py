@@ -1,0 +1,39 @@
+"""ODT (LibreOffice's conversion of the generated DOCX files): body blocks from content.xml, meta.xml metadata."""
+
+from __future__ import annotations
+
+from tasks.formats.base import Hints
+from tasks.formats.odt import FORMAT
+from tests.formats.conftest import Corpus
+from tests.formats.documents import score
+
+
+def test_every_body_block_verbatim_in_order_without_furniture(converted: Corpus) -> None:
+    for spec in converted.specs:
+        data = converted.data(spec, "odt")
+        assert FORMAT.sniff(data), spec.name
+        extracted = FORMAT.extract(data, Hints(name=f"{spec.name}.odt"))
+        result = score(spec, extracted.text, extracted.title, extracted.author)
+        assert result.recovered == 1.0, spec.name
+        assert result.in_order, spec.name
+        assert not result.furniture_left, spec.name
+        assert result.title_right, (spec.name, extracted.title)
+        assert result.author_right, (spec.name, extracted.author)
+        assert extracted.published == spec.created.isoformat()
+
+
+def test_notes_comments_and_spacing_elements() -> None:
+    from tests.formats.documents import minimal_odt
+
+    data = minimal_odt(
+        [
+            'Kept<text:note><text:note-citation>1</text:note-citation><text:note-body><text:p>NOTE</text:p>'
+            "</text:note-body></text:note> after<text:s text:c=\"3\"/>spaces",
+            "<office:annotation><text:p>COMMENT</text:p></office:annotation>Annotated",
+            '<text:s text:c="999999999"/>capped',
+        ]
+    )
+    data = data.replace(b"xmlns:text=", b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text=')
+    text = FORMAT.extract(data, Hints()).text
+    assert text.split("\n\n")[:2] == ["Kept after   spaces", "Annotated"]
+    assert len(text) < 2000

@@ -1,0 +1,37 @@
+"""RTF (LibreOffice's conversion of the generated DOCX files): body and cells, no header/footer/footnote destinations, \\info metadata."""
+
+from __future__ import annotations
+
+from tasks.formats.base import Hints
+from tasks.formats.rtf import FORMAT
+from tests.formats.conftest import Corpus
+from tests.formats.documents import score
+
+
+def test_every_body_block_verbatim_in_order_without_furniture(converted: Corpus) -> None:
+    for spec in converted.specs:
+        data = converted.data(spec, "rtf")
+        assert FORMAT.sniff(data), spec.name
+        extracted = FORMAT.extract(data, Hints(name=f"{spec.name}.rtf"))
+        result = score(spec, extracted.text, extracted.title, extracted.author)
+        assert result.recovered == 1.0, spec.name
+        assert result.in_order, spec.name
+        assert not result.furniture_left, spec.name
+        assert result.title_right, (spec.name, extracted.title)
+        assert result.author_right, (spec.name, extracted.author)
+        assert extracted.published == spec.created.isoformat()
+
+
+def test_escapes_code_pages_and_destinations() -> None:
+    data = (
+        b"{\\rtf1\\ansi\\ansicpg1251{\\fonttbl{\\f0 Arial;}{\\f1\\fcharset161 Greek;}}"
+        b"{\\info{\\title \\'cf\\'f0\\'e8}{\\author Ann}}"
+        b"{\\header HEADER}{\\footer FOOTER}"
+        b"\\'cf\\'f0\\'e8\\'e2\\'e5\\'f2 {\\f1 \\'e1\\'e3}\\par\n"
+        b"Caf\\u233?s {\\*\\unknown hidden} and {\\field{\\*\\fldinst HYPERLINK x}{\\fldrslt link}}\\par "
+        b"A\\tab B\\line C\\~D\\emdash E{\\footnote NOTE}\\par "
+        b"\\u55357?\\u56832? smile\\par}"
+    )
+    extracted = FORMAT.extract(data, Hints())
+    assert extracted.text.split("\n\n") == ["Привет αγ", "Cafés  and link", "A\tB\nC\u00a0D\u2014E", "\U0001f600 smile"]
+    assert (extracted.title, extracted.author) == ("При", "Ann")
