@@ -14,7 +14,8 @@ import pytest
 
 from tests.formats.documents import Spec, convert, soffice, specs, write_docx
 
-DOCUMENTS = 21
+DOCUMENTS = 14
+SAMPLES = Path(__file__).parent / "files"
 
 
 @pytest.fixture(scope="session", autouse=True)

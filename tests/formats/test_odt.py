@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tasks.formats.base import Hints
 from tasks.formats.odt import FORMAT
-from tests.formats.conftest import Corpus
-from tests.formats.documents import score
+from tests.formats.conftest import SAMPLES, Corpus
+from tests.formats.documents import score, specs
 
 
+@pytest.mark.slow
 def test_every_body_block_verbatim_in_order_without_furniture(converted: Corpus) -> None:
+    """Slow: the session's LibreOffice conversions take ~1 s a document and format on a shared machine."""
     for spec in converted.specs:
         data = converted.data(spec, "odt")
         assert FORMAT.sniff(data), spec.name
@@ -37,3 +41,12 @@ def test_notes_comments_and_spacing_elements() -> None:
     text = FORMAT.extract(data, Hints()).text
     assert text.split("\n\n")[:2] == ["Kept after   spaces", "Annotated"]
     assert len(text) < 2000
+
+
+def test_the_committed_sample_reads_without_libreoffice() -> None:
+    """files/sample.odt is LibreOffice's conversion of the first generated document, kept for machines without it."""
+    spec = specs(1)[0]
+    extracted = FORMAT.extract((SAMPLES / "sample.odt").read_bytes(), Hints(name="sample.odt"))
+    result = score(spec, extracted.text, extracted.title, extracted.author)
+    assert (result.recovered, result.in_order, result.furniture_left) == (1.0, True, False)
+    assert (result.title_right, result.author_right) == (True, True)
