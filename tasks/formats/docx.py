@@ -32,7 +32,7 @@ _SKIPPED = frozenset(
 )
 # Containers whose children are body blocks, walked through transparently.
 _BLOCK_WRAPPERS = frozenset({_W + "customXml", _W + "ins", _W + "moveTo", _W + "smartTag"})
-_TITLE_STYLES = ("Title", "Heading 1", "Heading")
+_TITLE_STYLES = ("Title", "Heading")
 
 
 def sniff(data: bytes) -> bool:
@@ -60,6 +60,8 @@ def extract(data: bytes, hints: Hints) -> Extracted:
         paragraphs.append(text)
         if title is None and _is_heading(Paragraph(element, document)):
             title = text
+    if not paragraphs:
+        raise Rejected("no text: the DOCX document has no body text")
     core_title, author, published = core_metadata(document.part.package, document.core_properties)
     return Extracted(
         text="\n\n".join(paragraphs),

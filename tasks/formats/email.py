@@ -17,7 +17,6 @@ import re
 from typing import Any
 
 from tasks.formats.base import Extracted, FileFormat, Hints, Rejected
-from tasks.html_text import extract_html
 
 MAX_DEPTH = 2
 _FIELD = re.compile(rb"^([!-9;-~]+):")
@@ -74,6 +73,8 @@ def extract(data: bytes, hints: Hints) -> Extracted:
         text = _attachment_text(name, content, hints, parts)
         if text:
             blocks.append(f"Attachment: {name}\n\n{text}")
+    if not blocks:
+        raise Rejected("no text: the message has no text part and no readable attachment")
     return Extracted(
         text="\n\n".join(blocks),
         title=title,
@@ -113,6 +114,8 @@ def _body(message: Any) -> str:
     if not isinstance(content, str):
         return ""
     if part.get_content_subtype() == "html":
+        from tasks.html_text import extract_html
+
         return extract_html(content).text
     return _plain_paragraphs(content)
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from tasks.decode import decode_html
 from tasks.formats.base import Extracted, FileFormat, Hints, Rejected
 from tasks.formats.dates import iso_date
 from tasks.formats.safe_xml import parse_xml, refuse_entities
@@ -38,6 +37,7 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _NOT_TEXT = frozenset({"head", "script", "style", "noscript", "template", "title"})
 _NOTES = re.compile(r"\b(?:footnotes?|endnotes?|rearnotes?|noteref)\b")
 _SNIFF_BYTES = 1024
+_ENCRYPTION = "META-INF/encryption.xml"
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # What converters write when a document has no title or author (LibreOffice: "Unknown Title").
 _PLACEHOLDERS = frozenset({"unknown title", "unknown author", "untitled", "unknown", "anonymous"})
@@ -69,7 +69,9 @@ def extract(data: bytes, hints: Hints) -> Extracted:
     headings: list[str] = []
     parts: list[str] = []
     base = posixpath.dirname(package_path)
-    for path in _spine(package, base):
+    spine = _spine(package, base)
+    _refuse_encrypted_chapters(archive, spine)
+    for path in spine:
         if not archive.has(path):
             parts.append(f"missing chapter: {path}")
             continue
@@ -81,6 +83,8 @@ def extract(data: bytes, hints: Hints) -> Extracted:
         parts.append(path)
     if not any(not part.startswith("missing") for part in parts):
         raise Rejected("corrupt EPUB book: its spine names no chapter in the archive")
+    if not paragraphs:
+        raise Rejected("no text: the EPUB book's chapters hold no text")
     title, author, published = _metadata(package)
     return Extracted(
         text="\n\n".join(paragraphs),
@@ -112,6 +116,17 @@ def _spine(package: Any, base: str) -> list[str]:
     return paths
 
 
+def _refuse_encrypted_chapters(archive: SafeZip, spine: list[str]) -> None:
+    """DRM-encrypted chapters read as noise; obfuscated fonts, also listed in encryption.xml, are harmless."""
+    if not archive.has(_ENCRYPTION):
+        return
+    encryption = parse_xml(archive.read(_ENCRYPTION), "EPUB encryption.xml")
+    for reference in encryption.iter("{http://www.w3.org/2001/04/xmlenc#}CipherReference"):
+        path = posixpath.normpath(unquote(reference.get("URI", "")))
+        if path in spine:
+            raise Rejected(f"encrypted EPUB book (DRM): chapter {path} is encrypted")
+
+
 @dataclass
 class Chapter:
     paragraphs: list[str] = field(default_factory=list)
@@ -121,6 +136,8 @@ class Chapter:
 def _html_tree(markup: bytes) -> Any:
     """The XHTML parsed as HTML (lenient: `&nbsp;` without a DTD is common), or None."""
     from trafilatura.utils import load_html
+
+    from tasks.decode import decode_html
 
     try:
         return load_html(_XML_DECLARATION.sub("", decode_html(markup)[0]))

@@ -22,6 +22,7 @@ _META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _MIMETYPES = (b"application/vnd.oasis.opendocument.text", b"application/vnd.oasis.opendocument.text-template")
 _SNIFF_BYTES = 4096
+_MANIFEST = "META-INF/manifest.xml"
 _H, _P = _TEXT + "h", _TEXT + "p"
 # Blocks that are not body text: tracked changes, generated indexes, declarations, forms.
 _SKIPPED_BLOCKS = frozenset(
@@ -50,6 +51,8 @@ def extract(data: bytes, hints: Hints) -> Extracted:
     archive = SafeZip(data, "ODT document")
     if not archive.has("content.xml"):
         raise Rejected("not an ODT document: the ZIP has no content.xml")
+    if archive.has(_MANIFEST) and b"encryption-data" in archive.read(_MANIFEST):
+        raise Rejected("encrypted ODT document: needs a password")
     content = parse_xml(archive.read("content.xml"), "ODT content.xml")
     body = content.find(f"{_OFFICE}body/{_OFFICE}text")
     if body is None:
@@ -57,6 +60,8 @@ def extract(data: bytes, hints: Hints) -> Extracted:
     paragraphs: list[str] = []
     first_heading: list[str] = []
     _blocks(body, paragraphs, first_heading)
+    if not paragraphs:
+        raise Rejected("no text: the ODT document has no body text")
     title, author, published = _metadata(archive)
     return Extracted(
         text="\n\n".join(paragraphs),

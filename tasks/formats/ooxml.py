@@ -18,6 +18,8 @@ from tasks.formats.safe_zip import SafeZip, is_zip
 
 CONTENT_TYPES = "[Content_Types].xml"
 _SNIFF_BYTES = 2 * 1024 * 1024
+# Password-protected DOCX/PPTX files are OLE compound files holding the encrypted package.
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 
 
@@ -39,6 +41,10 @@ def check_package(data: bytes, what: str, content_types: tuple[bytes, ...]) -> N
     Rejected too when `[Content_Types].xml` names none of `content_types` for the main part:
     another Office format in the same ZIP structure gets a reason, not a library error.
     """
+    if data.startswith(_OLE_SIGNATURE):
+        raise Rejected(
+            f"encrypted {what}: needs a password (or a legacy binary Office file): it is an OLE container, not a ZIP"
+        )
     package = SafeZip(data, what)
     if not package.has(CONTENT_TYPES):
         raise Rejected(f"not a {what}: the ZIP has no {CONTENT_TYPES}")

@@ -44,6 +44,8 @@ def extract(data: bytes, hints: Hints) -> Extracted:
         raise
     except Exception as error:  # noqa: BLE001 - python-pptx raises anything on a broken package
         raise Rejected(f"corrupt PPTX presentation: {type(error).__name__}: {error}") from None
+    if not paragraphs:
+        raise Rejected("no text: the PPTX presentation's slides and notes hold no text")
     return Extracted(
         text="\n\n".join(paragraphs),
         title=title or first_title,

@@ -185,6 +185,8 @@ def extract(data: bytes, hints: Hints) -> Extracted:
         raise Rejected(f"truncated RTF document: {len(stack)} group(s) left open")
     reader.flush(group)
     reader.end_paragraph()
+    if not reader.paragraphs:
+        raise Rejected("no text: the RTF document has no body text")
     info = {key: " ".join("".join(parts).split()) or None for key, parts in reader.info.items()}
     return Extracted(
         text="\n\n".join(reader.paragraphs),

@@ -155,3 +155,36 @@ def test_hostile_rtf_controls_stay_bounded() -> None:
 def test_a_docx_with_a_broken_part_is_rejected_with_a_reason(tmp_path: Path, sound: dict[str, bytes]) -> None:
     broken = rezip(sound["docx"], replace={"word/document.xml": b"<w:document><unclosed>"})
     assert rejected("docx", broken).startswith("corrupt DOCX document")
+
+
+def test_password_protected_files_are_rejected_as_encrypted(sound: dict[str, bytes]) -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024)
+    assert rejected("docx", ole).startswith("encrypted DOCX document: needs a password")
+    assert rejected("pptx", ole).startswith("encrypted PPTX presentation: needs a password")
+    manifest = b'<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:encryption-data/></manifest:manifest>'
+    assert rejected("odt", rezip(sound["odt"], add={"META-INF/manifest.xml": manifest})) == "encrypted ODT document: needs a password"
+    encryption = (
+        b'<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" xmlns:enc="http://www.w3.org/2001/04/xmlenc#">'
+        b'<enc:EncryptedData><enc:CipherData><enc:CipherReference URI="OEBPS/text/chapter1.xhtml"/></enc:CipherData>'
+        b"</enc:EncryptedData></encryption>"
+    )
+    assert "chapter OEBPS/text/chapter1.xhtml is encrypted" in rejected(
+        "epub", rezip(sound["epub"], add={"META-INF/encryption.xml": encryption})
+    )
+    fonts_only = encryption.replace(b"text/chapter1.xhtml", b"fonts/a.otf")
+    assert FORMATS["epub"].extract(rezip(sound["epub"], add={"META-INF/encryption.xml": fonts_only}), Hints()).text
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_a_file_without_text_is_rejected_with_that_reason(kind: str) -> None:
+    import io
+
+    empty: dict[str, bytes] = {"odt": minimal_odt([]), "epub": minimal_epub([[]])}
+    if kind in ("docx", "pptx"):
+        import docx as python_docx
+        import pptx as python_pptx
+
+        out = io.BytesIO()
+        (python_docx.Document() if kind == "docx" else python_pptx.Presentation()).save(out)
+        empty[kind] = out.getvalue()
+    assert rejected(kind, empty[kind]).startswith("no text")
