@@ -132,10 +132,16 @@ def _attachments(message: Any) -> list[tuple[str, bytes]]:
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
             content = inner.as_bytes() if hasattr(inner, "as_bytes") else b""
-            found.append((part.get_filename() or f"message-{number}.eml", content))
+            found.append((_file_name(part.get_filename(), f"message-{number}.eml"), content))
         elif not part.is_multipart():
-            found.append((part.get_filename() or f"attachment-{number}", part.get_payload(decode=True) or b""))
+            found.append((_file_name(part.get_filename(), f"attachment-{number}"), part.get_payload(decode=True) or b""))
     return found
+
+
+def _file_name(declared: str | None, default: str) -> str:
+    """The attachment's own name without any folder a sender put in it, on one line."""
+    name = " ".join(re.split(r"[/\\]", declared or "")[-1].split())
+    return name or default
 
 
 def _attachment_text(name: str, content: bytes, hints: Hints, parts: list[str]) -> str:

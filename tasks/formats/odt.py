@@ -31,8 +31,9 @@ _SKIPPED_BLOCKS = frozenset(
                              "variable-decls", "user-field-decls", "dde-connection-decls")}
     | {_OFFICE + "forms"}
 )
-# Inside a paragraph: notes, comments and drawings (text boxes are stories of their own).
-_SKIPPED_INLINE = frozenset({_TEXT + "note", _OFFICE + "annotation", _OFFICE + "annotation-end", _DRAW + "frame",
+# Inside a paragraph: notes, comments, drawings (text boxes are stories of their own) and the
+# rendered list number LibreOffice may store (numbering is not text, as in DOCX).
+_SKIPPED_INLINE = frozenset({_TEXT + "note", _TEXT + "number", _OFFICE + "annotation", _OFFICE + "annotation-end", _DRAW + "frame",
                              _DRAW + "custom-shape", _DRAW + "g", _TEXT + "tracked-changes", _TEXT + "change"})
 
 

@@ -246,8 +246,11 @@ def _control(
         reader.paragraph_style = value or 0
     elif name == "pard":
         reader.paragraph_style = 0
-    elif name == "v":
+    elif name in ("v", "deleted"):
+        # Hidden text and tracked deletions are not shown, so not body text.
         return replace(group, hidden=value != 0), position
+    elif name == "plain":
+        return replace(group, hidden=False), position
     elif name in _BREAKS:
         _body_break(reader, group)
     elif name in _CHARACTERS:

@@ -123,3 +123,13 @@ def test_sniffing_needs_a_real_header_block() -> None:
     assert not email.FORMAT.sniff(b"Title: A note\nAuthor: Me\nDate: 2024-01-01\n\nMarkdown metadata.")
     assert not email.FORMAT.sniff(b"<html><head></head></html>")
     assert not email.FORMAT.sniff(b"From: a@b\nSubject: s\nDate: d\nthis line is no header\n\nbody")
+
+
+def test_attachment_names_lose_folders_and_line_breaks(tmp_path: Path) -> None:
+    spec = specs(1)[0]
+    write_docx(spec, tmp_path / "a.docx")
+    mail = message()
+    mail.set_content("Body.")
+    mail.add_attachment((tmp_path / "a.docx").read_bytes(), maintype="application", subtype="octet-stream",
+                        filename="..\\..\\secret/folder/report.docx")
+    assert "Attachment: report.docx" in email.FORMAT.extract(mail.as_bytes(), Hints()).text

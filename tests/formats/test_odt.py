@@ -50,3 +50,10 @@ def test_the_committed_sample_reads_without_libreoffice() -> None:
     result = score(spec, extracted.text, extracted.title, extracted.author)
     assert (result.recovered, result.in_order, result.furniture_left) == (1.0, True, False)
     assert (result.title_right, result.author_right) == (True, True)
+
+
+def test_rendered_list_numbers_are_not_text() -> None:
+    from tests.formats.documents import minimal_odt
+
+    data = minimal_odt(["<text:number>1.</text:number>Numbered item"])
+    assert FORMAT.extract(data, Hints()).text == "Numbered item"

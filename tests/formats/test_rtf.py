@@ -48,3 +48,8 @@ def test_the_committed_sample_reads_without_libreoffice() -> None:
     result = score(spec, extracted.text, extracted.title, extracted.author)
     assert (result.recovered, result.in_order, result.furniture_left) == (1.0, True, False)
     assert (result.title_right, result.author_right) == (True, True)
+
+
+def test_hidden_and_deleted_text_is_not_body_text() -> None:
+    data = b"{\\rtf1 Shown {\\v hidden}{\\deleted gone} kept\\v still hidden\\plain  again\\par}"
+    assert FORMAT.extract(data, Hints()).text == "Shown  kept again"
