@@ -8,7 +8,8 @@ is skipped and named in `Extracted.parts`, and never fails the mail. Attachments
 (a forwarded mail with its own attachments) only to `MAX_DEPTH` containers.
 
 Without an `.eml` extension a file is taken for a mail only when its first lines are a
-header block holding a sender header and two more of the usual mail headers.
+header block holding a sender header and two more of the usual mail headers (or a long
+run of `Received:` lines).
 """
 
 from __future__ import annotations
@@ -27,14 +28,20 @@ _MAIL_FIELDS = frozenset(
     | _SENDER_FIELDS
 )
 _SNIFF_BYTES = 16384
+_RELAY_LINES = 10
 
 
 def sniff(data: bytes) -> bool:
     head = data[:_SNIFF_BYTES].lstrip(b"\r\n")
-    block = re.split(rb"\r?\n\r?\n", head, maxsplit=1)[0]
+    parts = re.split(rb"\r?\n\r?\n", head, maxsplit=1)
+    block = parts[0]
+    if len(parts) == 1 and len(data) > _SNIFF_BYTES:
+        # The header block goes on past the sample: its last line may be cut anywhere.
+        block = block.rsplit(b"\n", 1)[0]
     if not block.strip():
         return False
     fields: set[bytes] = set()
+    lines = 0
     for line in block.splitlines():
         if line[:1] in (b" ", b"\t"):
             continue
@@ -42,8 +49,10 @@ def sniff(data: bytes) -> bool:
         if match is None:
             return False
         fields.add(match.group(1).lower())
-    known = fields & _MAIL_FIELDS
-    return bool(fields & _SENDER_FIELDS) and len(known) >= 3
+        lines += 1
+    # A long run of Received: lines (a mail through many relays) is as sure a sign as three fields.
+    relayed = b"received" in fields and lines >= _RELAY_LINES
+    return bool(fields & _SENDER_FIELDS) and (len(fields & _MAIL_FIELDS) >= 3 or relayed)
 
 
 def extract(data: bytes, hints: Hints) -> Extracted:

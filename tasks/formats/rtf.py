@@ -63,6 +63,8 @@ def sniff(data: bytes) -> bool:
 
 
 class _Reader:
+    """What one pass has read so far: body paragraphs, metadata, and the decoding state."""
+
     def __init__(self) -> None:
         self.paragraphs: list[str] = []
         self.line: list[str] = []
@@ -187,7 +189,7 @@ def extract(data: bytes, hints: Hints) -> Extracted:
     reader.end_paragraph()
     if not reader.paragraphs:
         raise Rejected("no text: the RTF document has no body text")
-    info = {key: " ".join("".join(parts).split()) or None for key, parts in reader.info.items()}
+    info = {key: " ".join(_from_utf16("".join(parts)).split()) or None for key, parts in reader.info.items()}
     return Extracted(
         text="\n\n".join(reader.paragraphs),
         title=info.get("title") or reader.title,
