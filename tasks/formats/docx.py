@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tasks.formats.base import Extracted, FileFormat, Hints, Rejected
-from tasks.formats.ooxml import core_metadata, has_main_part, check_package
+from tasks.formats.ooxml import check_package, core_metadata, has_main_part
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"

@@ -23,8 +23,23 @@ MAX_DEPTH = 2
 _FIELD = re.compile(rb"^([!-9;-~]+):")
 _SENDER_FIELDS = frozenset({b"from", b"received", b"return-path", b"delivered-to"})
 _MAIL_FIELDS = frozenset(
-    {b"to", b"cc", b"subject", b"date", b"message-id", b"mime-version", b"reply-to", b"in-reply-to", b"references",
-     b"content-type", b"content-transfer-encoding", b"x-mailer", b"user-agent", b"dkim-signature", b"sender"}
+    {
+        b"to",
+        b"cc",
+        b"subject",
+        b"date",
+        b"message-id",
+        b"mime-version",
+        b"reply-to",
+        b"in-reply-to",
+        b"references",
+        b"content-type",
+        b"content-transfer-encoding",
+        b"x-mailer",
+        b"user-agent",
+        b"dkim-signature",
+        b"sender",
+    }
     | _SENDER_FIELDS
 )
 _SNIFF_BYTES = 16384
@@ -143,7 +158,9 @@ def _attachments(message: Any) -> list[tuple[str, bytes]]:
             content = inner.as_bytes() if hasattr(inner, "as_bytes") else b""
             found.append((_file_name(part.get_filename(), f"message-{number}.eml"), content))
         elif not part.is_multipart():
-            found.append((_file_name(part.get_filename(), f"attachment-{number}"), part.get_payload(decode=True) or b""))
+            found.append(
+                (_file_name(part.get_filename(), f"attachment-{number}"), part.get_payload(decode=True) or b"")
+            )
     return found
 
 

@@ -26,15 +26,40 @@ _MANIFEST = "META-INF/manifest.xml"
 _H, _P = _TEXT + "h", _TEXT + "p"
 # Blocks that are not body text: tracked changes, generated indexes, declarations, forms.
 _SKIPPED_BLOCKS = frozenset(
-    {_TEXT + tag for tag in ("tracked-changes", "table-of-content", "alphabetical-index", "illustration-index",
-                             "table-index", "object-index", "user-index", "bibliography", "sequence-decls",
-                             "variable-decls", "user-field-decls", "dde-connection-decls")}
+    {
+        _TEXT + tag
+        for tag in (
+            "tracked-changes",
+            "table-of-content",
+            "alphabetical-index",
+            "illustration-index",
+            "table-index",
+            "object-index",
+            "user-index",
+            "bibliography",
+            "sequence-decls",
+            "variable-decls",
+            "user-field-decls",
+            "dde-connection-decls",
+        )
+    }
     | {_OFFICE + "forms"}
 )
 # Inside a paragraph: notes, comments, drawings (text boxes are stories of their own) and the
 # rendered list number LibreOffice may store (numbering is not text, as in DOCX).
-_SKIPPED_INLINE = frozenset({_TEXT + "note", _TEXT + "number", _OFFICE + "annotation", _OFFICE + "annotation-end", _DRAW + "frame",
-                             _DRAW + "custom-shape", _DRAW + "g", _TEXT + "tracked-changes", _TEXT + "change"})
+_SKIPPED_INLINE = frozenset(
+    {
+        _TEXT + "note",
+        _TEXT + "number",
+        _OFFICE + "annotation",
+        _OFFICE + "annotation-end",
+        _DRAW + "frame",
+        _DRAW + "custom-shape",
+        _DRAW + "g",
+        _TEXT + "tracked-changes",
+        _TEXT + "change",
+    }
+)
 
 
 def sniff(data: bytes) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tasks.formats.base import Extracted, FileFormat, Hints, Rejected
-from tasks.formats.ooxml import core_metadata, has_main_part, check_package
+from tasks.formats.ooxml import check_package, core_metadata, has_main_part
 
 _MAIN_TYPES = (
     b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",

@@ -32,17 +32,41 @@ _SKIPPED = frozenset(
 _INFO_FIELDS = frozenset({"title", "author"})
 _BREAKS = frozenset({"par", "sect", "page", "cell", "nestcell", "row", "nestrow"})
 _CHARACTERS = {
-    "line": "\n", "tab": "\t", "emdash": "\u2014", "endash": "\u2013", "emspace": "\u2003", "enspace": "\u2002",
-    "qmspace": "\u2005", "bullet": "\u2022", "lquote": "\u2018", "rquote": "\u2019", "ldblquote": "\u201c",
-    "rdblquote": "\u201d", "zwj": "\u200d", "zwnj": "\u200c",
+    "line": "\n",
+    "tab": "\t",
+    "emdash": "\u2014",
+    "endash": "\u2013",
+    "emspace": "\u2003",
+    "enspace": "\u2002",
+    "qmspace": "\u2005",
+    "bullet": "\u2022",
+    "lquote": "\u2018",
+    "rquote": "\u2019",
+    "ldblquote": "\u201c",
+    "rdblquote": "\u201d",
+    "zwj": "\u200d",
+    "zwnj": "\u200c",
 }
 _SYMBOLS = {"~": "\u00a0", "_": "-", "\\": "\\", "{": "{", "}": "}", "\t": "\t"}
 # \fcharset values to Python codecs (the RTF specification's table, common entries); 0 is
 # "ANSI", the document's \ansicpg, so it is not listed.
 _CHARSETS = {
-    77: "mac_roman", 128: "cp932", 129: "cp949", 134: "gbk", 136: "cp950",
-    161: "cp1253", 162: "cp1254", 163: "cp1258", 177: "cp1255", 178: "cp1256", 186: "cp1257", 204: "cp1251",
-    222: "cp874", 238: "cp1250", 254: "cp437", 255: "cp850",
+    77: "mac_roman",
+    128: "cp932",
+    129: "cp949",
+    134: "gbk",
+    136: "cp950",
+    161: "cp1253",
+    162: "cp1254",
+    163: "cp1258",
+    177: "cp1255",
+    178: "cp1256",
+    186: "cp1257",
+    204: "cp1251",
+    222: "cp874",
+    238: "cp1250",
+    254: "cp437",
+    255: "cp850",
 }
 _TITLE_STYLES = ("Title", "Heading 1", "heading 1")
 

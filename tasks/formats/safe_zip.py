@@ -98,7 +98,8 @@ class SafeZip:
             total += info.file_size
         if total > limits.max_total_bytes:
             raise Rejected(
-                f"zip bomb refused: members declare {total} bytes in all, more than the limit of {limits.max_total_bytes}"
+                f"zip bomb refused: members declare {total} bytes in all, "
+                f"more than the limit of {limits.max_total_bytes}"
             )
 
     def names(self) -> list[str]:
@@ -116,7 +117,9 @@ class SafeZip:
         if info is None:
             raise Rejected(f"{self._what} has no member {name!r}")
         limits = self._limits
-        allowed = min(limits.max_member_bytes, limits.max_total_bytes - self._inflated, max_bytes or limits.max_member_bytes)
+        allowed = min(
+            limits.max_member_bytes, limits.max_total_bytes - self._inflated, max_bytes or limits.max_member_bytes
+        )
         chunks: list[bytes] = []
         size = 0
         try:

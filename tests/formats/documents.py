@@ -136,7 +136,7 @@ def specs(count: int, seed: int = 15) -> list[Spec]:
         pool = SENTENCES[language]
         first, second = HEADINGS[language]
 
-        def paragraph() -> str:
+        def paragraph(pool: list[str] = pool) -> str:
             return " ".join(rng.sample(pool, rng.randint(2, 4))) + f" {rng.randint(100, 999999)}."
 
         result.append(
@@ -224,9 +224,20 @@ def convert(sources: list[Path], target: str, out: Path, profile: Path) -> list[
     assert binary is not None
     out.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [binary, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-         "--convert-to", target, "--outdir", str(out), *map(str, sources)],
-        check=True, capture_output=True, timeout=600,
+        [
+            binary,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out),
+            *map(str, sources),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
     )
     return [out / f"{source.stem}.{target}" for source in sources]
 
@@ -262,8 +273,15 @@ def score(spec: Spec, text: str, title: str | None, author: str | None) -> Score
 def pptx_blocks(spec: Spec) -> list[str]:
     """Reading order of the deck `write_pptx` makes: each slide's title, text by position, notes."""
     return [
-        spec.heading, *spec.body, *spec.bullets, f"Notes one {spec.name}",
-        spec.heading2, *spec.numbered, *spec.cells, *spec.closing, f"Notes two {spec.name}",
+        spec.heading,
+        *spec.body,
+        *spec.bullets,
+        f"Notes one {spec.name}",
+        spec.heading2,
+        *spec.numbered,
+        *spec.cells,
+        *spec.closing,
+        f"Notes two {spec.name}",
     ]
 
 
@@ -342,7 +360,8 @@ def minimal_epub(chapters: list[list[str]], title: str = "A book", author: str =
     import zipfile
 
     manifest = "".join(
-        f'<item id="c{n}" href="text/chapter{n}.xhtml" media-type="application/xhtml+xml"/>' for n in range(len(chapters))
+        f'<item id="c{n}" href="text/chapter{n}.xhtml" media-type="application/xhtml+xml"/>'
+        for n in range(len(chapters))
     )
     spine = "".join(f'<itemref idref="c{n}"/>' for n in range(len(chapters)))
     opf = (

@@ -33,7 +33,10 @@ def rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, b
 def with_bomb(data: bytes, name: str, size: int) -> bytes:
     """The archive plus a member of `size` zero bytes, written in chunks (it deflates ~1000:1)."""
     out = io.BytesIO(data)
-    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive, archive.open(name, "w", force_zip64=True) as member:
+    with (
+        zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open(name, "w", force_zip64=True) as member,
+    ):
         chunk = bytes(1024 * 1024)
         for _ in range(size // len(chunk)):
             member.write(chunk)

@@ -56,7 +56,10 @@ def test_tracked_changes_content_controls_and_merged_cells() -> None:
     paragraph.append(parse_xml(f"<w:ins {ns} w:id='1' w:author='a'><w:r><w:t>inserted</w:t></w:r></w:ins>"))
     paragraph.append(parse_xml(f"<w:del {ns} w:id='2' w:author='a'><w:r><w:delText>deleted</w:delText></w:r></w:del>"))
     document.element.body.insert(
-        1, parse_xml(f"<w:sdt {ns}><w:sdtContent><w:p><w:r><w:t>In a content control</w:t></w:r></w:p></w:sdtContent></w:sdt>")
+        1,
+        parse_xml(
+            f"<w:sdt {ns}><w:sdtContent><w:p><w:r><w:t>In a content control</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+        ),
     )
     table = document.add_table(rows=2, cols=2)
     table.cell(0, 0).merge(table.cell(1, 0)).text = "Tall cell"

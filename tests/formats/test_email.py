@@ -130,13 +130,19 @@ def test_attachment_names_lose_folders_and_line_breaks(tmp_path: Path) -> None:
     write_docx(spec, tmp_path / "a.docx")
     mail = message()
     mail.set_content("Body.")
-    mail.add_attachment((tmp_path / "a.docx").read_bytes(), maintype="application", subtype="octet-stream",
-                        filename="..\\..\\secret/folder/report.docx")
+    mail.add_attachment(
+        (tmp_path / "a.docx").read_bytes(),
+        maintype="application",
+        subtype="octet-stream",
+        filename="..\\..\\secret/folder/report.docx",
+    )
     assert "Attachment: report.docx" in email.FORMAT.extract(mail.as_bytes(), Hints()).text
 
 
 def test_sniffing_a_header_block_longer_than_the_sample() -> None:
-    received = b"".join(b"Received: from relay%d.example.org by mx.example.org; Mon, 4 Mar 2024\r\n" % n for n in range(400))
+    received = b"".join(
+        b"Received: from relay%d.example.org by mx.example.org; Mon, 4 Mar 2024\r\n" % n for n in range(400)
+    )
     data = received + b"From: a@example.org\r\nSubject: s\r\nDate: Mon, 4 Mar 2024 10:00:00 +0000\r\n\r\nBody."
     assert len(received) > 16384
     assert email.FORMAT.sniff(data)

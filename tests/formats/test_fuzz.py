@@ -14,7 +14,6 @@ import random
 import time
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -26,8 +25,12 @@ from tests.formats.hostile import rezip
 
 INPUTS = 250
 SECONDS_PER_CALL = 10
-MAIN_XML = {"docx": "word/document.xml", "pptx": "ppt/slides/slide1.xml", "odt": "content.xml",
-            "epub": "OEBPS/sections/section0001.xhtml"}
+MAIN_XML = {
+    "docx": "word/document.xml",
+    "pptx": "ppt/slides/slide1.xml",
+    "odt": "content.xml",
+    "epub": "OEBPS/sections/section0001.xhtml",
+}
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
@@ -87,7 +90,11 @@ def sound(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 
 FORMATS: dict[str, FileFormat] = {
-    "docx": docx.FORMAT, "pptx": pptx.FORMAT, "odt": odt.FORMAT, "epub": epub.FORMAT, "rtf": rtf.FORMAT,
+    "docx": docx.FORMAT,
+    "pptx": pptx.FORMAT,
+    "odt": odt.FORMAT,
+    "epub": epub.FORMAT,
+    "rtf": rtf.FORMAT,
     "email": email.FORMAT,
 }
 

@@ -15,7 +15,13 @@ import pytest
 
 from tasks.formats import docx, epub, odt, pptx, rtf
 from tasks.formats.base import FileFormat, Hints, Rejected
-from tests.formats.documents import minimal_epub, minimal_odt, specs, write_docx, write_pptx
+from tests.formats.documents import (
+    minimal_epub,
+    minimal_odt,
+    specs,
+    write_docx,
+    write_pptx,
+)
 from tests.formats.hostile import BILLION_LAUGHS, PNG, XXE, rezip, with_bomb
 
 XXE_DOCTYPE = re.search(rb"<!DOCTYPE.*\]>", XXE).group(0)
@@ -102,7 +108,9 @@ def test_an_epub_spine_pointing_outside_the_book_is_refused(sound: dict[str, byt
     import zipfile
 
     opf = zipfile.ZipFile(io.BytesIO(sound["epub"])).read("OEBPS/content.opf")
-    hostile = rezip(sound["epub"], replace={"OEBPS/content.opf": opf.replace(b"text/chapter0.xhtml", b"../../../etc/passwd")})
+    hostile = rezip(
+        sound["epub"], replace={"OEBPS/content.opf": opf.replace(b"text/chapter0.xhtml", b"../../../etc/passwd")}
+    )
     assert rejected("epub", hostile).startswith("unsafe member name")
 
 
@@ -161,8 +169,14 @@ def test_password_protected_files_are_rejected_as_encrypted(sound: dict[str, byt
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024)
     assert rejected("docx", ole).startswith("encrypted DOCX document: needs a password")
     assert rejected("pptx", ole).startswith("encrypted PPTX presentation: needs a password")
-    manifest = b'<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:encryption-data/></manifest:manifest>'
-    assert rejected("odt", rezip(sound["odt"], add={"META-INF/manifest.xml": manifest})) == "encrypted ODT document: needs a password"
+    manifest = (
+        b'<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        b"<manifest:encryption-data/></manifest:manifest>"
+    )
+    assert (
+        rejected("odt", rezip(sound["odt"], add={"META-INF/manifest.xml": manifest}))
+        == "encrypted ODT document: needs a password"
+    )
     encryption = (
         b'<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" xmlns:enc="http://www.w3.org/2001/04/xmlenc#">'
         b'<enc:EncryptedData><enc:CipherData><enc:CipherReference URI="OEBPS/text/chapter1.xhtml"/></enc:CipherData>'

@@ -31,8 +31,8 @@ def test_notes_comments_and_spacing_elements() -> None:
 
     data = minimal_odt(
         [
-            'Kept<text:note><text:note-citation>1</text:note-citation><text:note-body><text:p>NOTE</text:p>'
-            "</text:note-body></text:note> after<text:s text:c=\"3\"/>spaces",
+            "Kept<text:note><text:note-citation>1</text:note-citation><text:note-body><text:p>NOTE</text:p>"
+            '</text:note-body></text:note> after<text:s text:c="3"/>spaces',
             "<office:annotation><text:p>COMMENT</text:p></office:annotation>Annotated",
             '<text:s text:c="999999999"/>capped',
         ]

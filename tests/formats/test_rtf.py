@@ -1,4 +1,7 @@
-"""RTF (LibreOffice's conversion of the generated DOCX files): body and cells, no header/footer/footnote destinations, \\info metadata."""
+"""RTF (LibreOffice's conversion of the generated DOCX files): body and cells, \\info metadata.
+
+No header, footer or footnote destination may leave text behind.
+"""
 
 from __future__ import annotations
 

@@ -49,7 +49,9 @@ def test_markup_declaring_entities_is_refused_without_parsing() -> None:
     refuse_entities(b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "x.dtd"><html/>', "chapter.xhtml")
 
 
-@pytest.mark.parametrize(("data", "reason"), [(b"", "empty XML"), (b"<a><b></a>", "corrupt XML"), (b"\x00\xff", "corrupt XML")])
+@pytest.mark.parametrize(
+    ("data", "reason"), [(b"", "empty XML"), (b"<a><b></a>", "corrupt XML"), (b"\x00\xff", "corrupt XML")]
+)
 def test_broken_xml_is_rejected(data: bytes, reason: str) -> None:
     with pytest.raises(Rejected, match=reason):
         parse_xml(data, "test.xml")

@@ -28,8 +28,17 @@ def test_reads_members_of_a_sound_archive() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["../evil.txt", "../../evil.txt", "a/../../evil.txt", "/etc/passwd", "\\windows\\evil", "..\\evil.txt",
-             "C:/evil.txt", "a/..\\..\\evil"],
+    "name",
+    [
+        "../evil.txt",
+        "../../evil.txt",
+        "a/../../evil.txt",
+        "/etc/passwd",
+        "\\windows\\evil",
+        "..\\evil.txt",
+        "C:/evil.txt",
+        "a/..\\..\\evil",
+    ],
 )
 def test_unsafe_member_names_reject_the_archive(name: str) -> None:
     with pytest.raises(Rejected, match="unsafe member name"):
