@@ -18,6 +18,7 @@ from tasks.formats.safe_zip import SafeZip, is_zip
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+_STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
 _META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _MIMETYPES = (b"application/vnd.oasis.opendocument.text", b"application/vnd.oasis.opendocument.text-template")
@@ -85,7 +86,7 @@ def extract(data: bytes, hints: Hints) -> Extracted:
         raise Rejected("not an ODT text document: content.xml has no office:text body")
     paragraphs: list[str] = []
     first_heading: list[str] = []
-    _blocks(body, paragraphs, first_heading)
+    _blocks(body, paragraphs, first_heading, _parent_styles(content))
     if not paragraphs:
         raise Rejected("no text: the ODT document has no body text")
     title, author, published = _metadata(archive)
@@ -97,17 +98,37 @@ def extract(data: bytes, hints: Hints) -> Extracted:
     )
 
 
-def _blocks(element: Any, paragraphs: list[str], first_heading: list[str]) -> None:
+def _parent_styles(content: Any) -> dict[str, str]:
+    """Automatic paragraph styles ("P3") to the named styles they derive from ("Heading_20_1")."""
+    styles = content.find(f"{_OFFICE}automatic-styles")
+    if styles is None:
+        return {}
+    return {
+        style.get(_STYLE + "name"): style.get(_STYLE + "parent-style-name")
+        for style in styles.iterfind(_STYLE + "style")
+        if style.get(_STYLE + "name") and style.get(_STYLE + "parent-style-name")
+    }
+
+
+def _is_heading(element: Any, parents: dict[str, str]) -> bool:
+    """A `text:h`, or a paragraph whose style is (or derives from) a Title or Heading style."""
+    if element.tag == _H:
+        return True
+    style = element.get(_TEXT + "style-name") or ""
+    return parents.get(style, style).replace("_20_", " ").startswith(("Title", "Heading"))
+
+
+def _blocks(element: Any, paragraphs: list[str], first_heading: list[str], parents: dict[str, str]) -> None:
     for child in element:
         tag = child.tag
         if tag in (_H, _P):
             text = _inline_text(child).strip()
             if text:
                 paragraphs.append(text)
-                if not first_heading and (tag == _H or child.get(_TEXT + "style-name") == "Title"):
+                if not first_heading and _is_heading(child, parents):
                     first_heading.append(" ".join(text.split()))
         elif tag not in _SKIPPED_BLOCKS and isinstance(tag, str):
-            _blocks(child, paragraphs, first_heading)
+            _blocks(child, paragraphs, first_heading, parents)
 
 
 def _inline_text(paragraph: Any) -> str:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SENTENCES = {
     "en": [
@@ -180,7 +181,9 @@ def write_docx(spec: Spec, path: Path) -> None:
     footer._p.append(parse_xml(f'<w:fldSimple {_NS} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
     document.add_heading(spec.heading, 1)
     for index, text in enumerate(spec.body):
-        paragraph = document.add_paragraph(text)
+        paragraph = document.add_paragraph(text if index != 1 else "")
+        if index == 1:
+            _formatted_runs(paragraph, text)
         if index == 0:
             paragraph._p.append(parse_xml(f'<w:r {_NS}><w:footnoteReference w:id="1"/></w:r>'))
             document.add_comment(paragraph.runs[0], text=f"{spec.furniture[3]} remark", author="Reviewer")
@@ -212,6 +215,14 @@ def write_docx(spec: Spec, path: Path) -> None:
 
 
 _NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _formatted_runs(paragraph: Any, text: str) -> None:
+    """The text in runs of changing format (bold, italic, plain), as real documents split it."""
+    words = text.split(" ")
+    for index, start in enumerate(range(0, len(words), 3)):
+        run = paragraph.add_run(" ".join(words[start : start + 3]) + (" " if start + 3 < len(words) else ""))
+        run.bold, run.italic = index % 3 == 0, index % 3 == 1
 
 
 def soffice() -> str | None:

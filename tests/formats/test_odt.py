@@ -57,3 +57,21 @@ def test_rendered_list_numbers_are_not_text() -> None:
 
     data = minimal_odt(["<text:number>1.</text:number>Numbered item"])
     assert FORMAT.extract(data, Hints()).text == "Numbered item"
+
+
+def test_a_paragraph_styled_from_a_heading_style_is_the_title_fallback() -> None:
+    from tests.formats.documents import minimal_odt
+    from tests.formats.hostile import rezip
+
+    content = (
+        b'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        b'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+        b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:automatic-styles>'
+        b'<style:style style:name="P3" style:family="paragraph" style:parent-style-name="Heading_20_1"/>'
+        b"</office:automatic-styles><office:body><office:text>"
+        b'<text:p text:style-name="P1">Before</text:p><text:p text:style-name="P3">Styled heading</text:p>'
+        b"</office:text></office:body></office:document-content>"
+    )
+    data = rezip(minimal_odt(["x"], title=""), replace={"content.xml": content})
+    assert FORMAT.extract(data, Hints()).title == "Styled heading"
