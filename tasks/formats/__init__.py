@@ -5,21 +5,30 @@ one line in `FORMATS`. The order of `FORMATS` matters only among formats that cl
 same bytes or the same extension: the first one wins.
 
 How a file's format is decided (`format_for`): bytes a binary format recognises are that
-format whatever the name says (a `.txt` that is a PDF is a PDF); bytes of a binary kind
-no format reads are rejected by name; otherwise the extension picks among the textual
-formats, and a file with no or an unknown extension is sniffed (HTML, else plain text).
+format whatever the name says (a `.txt` that is a PDF is a PDF); other binary bytes
+under a binary format's name go to that format, whose reader says what is wrong with them
+(a `.docx` that is a bare ZIP is a corrupt DOCX); bytes of a binary kind no format reads
+are rejected by name; otherwise the extension picks among the textual formats (text named
+`.pdf` is text), and a file with no or an unknown extension is sniffed (HTML, else plain
+text).
 """
 
 from __future__ import annotations
 
 import os
 
-from tasks.formats import html, markdown, text
+from tasks.formats import docx, email, epub, html, markdown, odt, pptx, rtf, text
 from tasks.formats.base import Extracted, FileFormat, Hints, Rejected
 from tasks.formats.sniff import binary_kind
 
 FORMATS: tuple[FileFormat, ...] = (
+    docx.FORMAT,
+    pptx.FORMAT,
+    odt.FORMAT,
+    epub.FORMAT,
+    rtf.FORMAT,
     html.FORMAT,
+    email.FORMAT,
     markdown.FORMAT,
     text.FORMAT,
 )
@@ -48,12 +57,17 @@ def format_for(name: str, data: bytes) -> FileFormat:
     for candidate in FORMATS:
         if candidate.binary and candidate.sniff(data):
             return candidate
+    extension = os.path.splitext(name)[1].lower()
+    named = next((f for f in FORMATS if f.claims(extension)), None)
     kind = binary_kind(data)
+    if kind and named is not None and named.binary:
+        # Binary bytes under a binary format's name that its sniff does not recognise (a
+        # `.docx` that is a bare ZIP, or a PNG): its own reader says what is wrong with them.
+        return named
     if kind:
         raise Rejected(f"binary file ({kind})")
-    extension = os.path.splitext(name)[1].lower()
     textual = [f for f in FORMATS if not f.binary]
-    by_name = next((f for f in textual if f.claims(extension)), None)
+    by_name = named if named is not None and not named.binary else None
     return by_name or next((f for f in textual if f.sniff(data)), FALLBACK)
 
 

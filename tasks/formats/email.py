@@ -138,7 +138,7 @@ def _body(message: Any) -> str:
     if not isinstance(content, str):
         return ""
     if part.get_content_subtype() == "html":
-        from tasks.html_text import extract_html
+        from tasks.html.text import extract_html
 
         return extract_html(content).text
     return _plain_paragraphs(content)

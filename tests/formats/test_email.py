@@ -18,22 +18,6 @@ from tests.formats.documents import folded, specs, write_docx
 ARTICLE = "<html><body><article><h1>Notice</h1><p>{text}</p></article></body></html>"
 
 
-@pytest.fixture(autouse=True)
-def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """`extract_any` as the format registry provides it; a stand-in over these formats until it is merged."""
-    if not hasattr(tasks.formats, "extract_any"):
-        formats: list[FileFormat] = [docx.FORMAT, pptx.FORMAT, odt.FORMAT, epub.FORMAT, rtf.FORMAT, email.FORMAT]
-
-        def extract_any(data: bytes, hints: Hints) -> tuple[FileFormat, Extracted]:
-            for form in formats:
-                if form.sniff(data) or any(hints.name.endswith(extension) for extension in form.extensions):
-                    return form, form.extract(data, hints)
-            raise Rejected(f"unsupported format: {hints.name}")
-
-        monkeypatch.setattr(tasks.formats, "extract_any", extract_any, raising=False)
-    yield
-
-
 def message(subject: str = "Quarterly report") -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = "Jane Doe <jane@example.org>"
