@@ -87,7 +87,18 @@ class Report:
     """
 
     kind: str
+    max_entries: int = Limits.max_members
     entries: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     rejected: int = 0
     damage: str | None = None
+
+    def skip(self, what: str, count: int = 1) -> None:
+        """Count an entry that is no document (a directory, a WARC request record)."""
+        self.skipped[what] += count
+        self.entry(count)
+
+    def entry(self, count: int = 1) -> None:
+        self.entries += count
+        if self.entries > self.max_entries:
+            raise LimitExceeded(f"more than {self.max_entries:,} entries; the rest is unread")
