@@ -90,15 +90,37 @@ def _member(record: Any, names: UniqueNames, limits: Limits, options: Options) -
     if record.content_length > limits.max_member_bytes:
         return Member(name, url=url, rejected=too_large(limits.max_member_bytes) + f" ({record.content_length:,} declared)")
     encoding = (record.http_headers.get("Content-Encoding") or "identity").strip().lower() if http else "identity"
+    # fastwarc hands out a record cut short by the end of the file as if it were whole;
+    # without a transfer encoding, the bytes read must be the length it declares.
+    reader = _Counted(record.reader)
     try:
-        data = _payload(record.reader, encoding, limits)
+        data = _payload(reader, encoding, limits)
     except ContainerDamage as error:
-        return Member(name, url=url, rejected=f"the page's {encoding} content encoding is damaged: {error}")
+        data = f"the page's {encoding} content encoding is damaged: {error}"
+    chunked = http and record.http_headers.get("Transfer-Encoding")
+    if not chunked and data is not None and reader.count < record.content_length:
+        while reader.read(1 << 16):
+            pass
+        if reader.count < record.content_length:
+            raise ContainerDamage(f"the WARC ends inside the record {record.record_id} (truncated)")
     if data is None:
         return Member(name, url=url, rejected=too_large(limits.max_member_bytes))
     if isinstance(data, str):
         return Member(name, url=url, rejected=data)
     return Member(name, data, url=url, published=published, charset=charset, content_type=content_type)
+
+
+class _Counted:
+    """Counts the payload bytes a record's reader handed out."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self._reader.read(size)
+        self.count += len(data)
+        return data
 
 
 def _payload(reader: Any, encoding: str, limits: Limits) -> bytes | str | None:
