@@ -18,7 +18,7 @@ from tasks.containers.base import Limits, Member, Options, Report
 from tasks.containers.datasets import read_json_array, read_jsonl, read_parquet
 from tasks.containers.streams import codec_of
 from tasks.containers.tar_archive import read_tar
-from tasks.containers.warc import read_warc
+from tasks.containers.warc import read_arc, read_warc
 from tasks.containers.zip_archive import read_zip
 
 Reader = Callable[[BinaryIO, Limits, Options, Report], Iterator[Member]]
@@ -40,6 +40,7 @@ KINDS: dict[str, ContainerKind] = {
     kind.name: kind
     for kind in (
         ContainerKind("warc", (".warc", ".warc.gz", ".warc.zst"), read_warc),
+        ContainerKind("arc", (".arc", ".arc.gz"), read_arc),
         ContainerKind("zip", (".zip",), read_zip, seekable=True),
         ContainerKind("tar", (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst"), read_tar),
         ContainerKind("jsonl", (".jsonl", ".ndjson", ".jsonl.gz", ".jsonl.zst"), read_jsonl),
@@ -81,6 +82,8 @@ def detect(name: str, head: bytes, file: BinaryIO | None = None) -> ContainerKin
         return KINDS["zip"]
     if head.startswith(b"WARC/"):
         return KINDS["warc"]
+    if head.startswith(b"filedesc://"):
+        return KINDS["arc"]
     if head[257:262] == b"ustar" or (lower.endswith(".tar") and _looks_like_v7_tar(head)):
         return KINDS["tar"]
     if head.startswith(b"PAR1"):

@@ -42,6 +42,9 @@ def read_warc(stream: BinaryIO, limits: Limits, options: Options, report: Report
                 report.skip(skip)
                 continue
             member = _member(record, names, limits, options)
+            if member.rejected is None and not member.data:
+                report.skip("empty")
+                continue
             yield member
             last = None
     except ContainerDamage:
@@ -52,6 +55,13 @@ def read_warc(stream: BinaryIO, limits: Limits, options: Options, report: Report
         raise ContainerDamage(f"the WARC is damaged after {report.entries:,} records: {error}") from None
     if last is not None and last.stream_pos + last.content_length > positioned.tell():
         raise ContainerDamage(f"the WARC ends inside its last record {last.record_id} (truncated)")
+
+
+def read_arc(stream: BinaryIO, limits: Limits, options: Options, report: Report) -> Iterator[Member]:
+    """ARC, the WARC's predecessor, is recognised so that it is reported rather than read as text."""
+    raise ContainerDamage("an ARC file: fastwarc reads only WARC; `warcio recompress FILE.arc.gz OUT.warc.gz` "
+                          "converts it")
+    yield  # a generator like every reader
 
 
 def _not_a_page(record: Any) -> str | None:
