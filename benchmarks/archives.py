@@ -10,7 +10,7 @@ Builds two WARCs with warcio, as a crawler writes them (gzip per record; per pag
   issue 16): the same pages again and again, each copy with its own URL and a paragraph
   of its own after ``<body>``, so every record is distinct.
 
-Each reader runs in a child process (its `ru_maxrss` is its own) and reads every HTML
+Each reader runs in a child process (its peak RSS is its own) and reads every HTML
 `response` payload with its transfer and content encodings decoded, the work seedflow
 needs before extraction. `RSS growth` is the child's peak minus its RSS after imports.
 `seedflow` is `tasks.containers.read_members` with the default `Limits`: fastwarc plus
@@ -28,7 +28,6 @@ import io
 import json
 import random
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -137,9 +136,12 @@ MEASURES: dict[str, Callable[[Path], tuple[int, int]]] = {
 }
 
 
-def rss_mb() -> float:
+def status_mb(field: str) -> float:
+    """A size from /proc/self/status. `VmHWM` is the peak RSS of this program image: unlike
+    `ru_maxrss`, which Linux carries over from the parent across fork and exec, it starts
+    afresh in the child."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -151,11 +153,11 @@ def child(reader: str, path: Path) -> None:
     import warcio.archiveiterator  # noqa: F401
     import tasks.containers  # noqa: F401
 
-    baseline = rss_mb()
+    baseline = status_mb("VmRSS")
     start = time.perf_counter()
     members, size = function(path)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = status_mb("VmHWM")
     print(json.dumps({"members": members, "bytes": size, "seconds": seconds,
                       "peak_mb": peak, "growth_mb": peak - baseline}))
 
@@ -175,15 +177,16 @@ def measure(reader: str, path: Path, repeat: int) -> dict[str, float]:
 
 def report(label: str, path: Path, repeat: int) -> dict[str, dict[str, float]]:
     size_mb = path.stat().st_size / 2**20
-    print(f"{label}: {path.name}, {size_mb:,.1f} MB on disk")
+    print(f"{label}: {path.name}, {size_mb:,.1f} MB on disk", flush=True)
     results = {}
     for reader in MEASURES:
         figures = measure(reader, path, repeat)
         results[reader] = figures
         rate = figures["members"] / figures["seconds"]
-        print(f"  {reader:<9} {figures['members']:>7,} members in {figures['seconds']:6.2f} s = {rate:9,.0f} members/s "
-              f"({size_mb / figures['seconds']:6.1f} MB/s); peak RSS {figures['peak_mb']:6.1f} MB, "
-              f"growth {figures['growth_mb']:6.1f} MB")
+        html_rate = figures["bytes"] / 2**20 / figures["seconds"]
+        print(f"  {reader:<9} {figures['members']:>7,} members in {figures['seconds']:6.2f} s = {rate:7,.0f} members/s "
+              f"({html_rate:5.0f} MB/s of HTML); peak RSS {figures['peak_mb']:5.1f} MB, "
+              f"growth {figures['growth_mb']:5.1f} MB", flush=True)
     base = results["warcio"]["seconds"]
     print(f"  fastwarc is {base / results['fastwarc']['seconds']:.1f}x warcio; "
           f"seedflow's reader {base / results['seedflow']['seconds']:.1f}x warcio")
@@ -207,10 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         corpus_warc = workdir / "corpus.warc.gz"
         write_warc(corpus_warc, iter(pages))
         big_warc = workdir / f"generated-{args.size_mb}mb.warc.gz"
-        if not big_warc.exists():
+        if not big_warc.exists():  # a kept --workdir is reused; the name says the size
             start = time.perf_counter()
-            count = write_warc(big_warc, generated_pages(pages, args.size_mb * 2**20))
-            print(f"generated {count:,} pages in {time.perf_counter() - start:.0f} s")
+            partial = big_warc.with_suffix(".part")
+            count = write_warc(partial, generated_pages(pages, args.size_mb * 2**20))
+            partial.rename(big_warc)
+            print(f"generated {count:,} pages in {time.perf_counter() - start:.0f} s", flush=True)
         report("corpus pages", corpus_warc, args.repeat)
         report("generated", big_warc, args.repeat)
     return 0

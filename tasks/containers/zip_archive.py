@@ -27,6 +27,9 @@ _MEMBER_ERRORS = (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.er
 
 def read_zip(stream: BinaryIO, limits: Limits, options: Options, report: Report) -> Iterator[Member]:
     size = stream.seek(0, 2)
+    declared = _declared_entries(stream, size)
+    if declared is not None and declared > limits.max_members:
+        raise LimitExceeded(f"the ZIP directory declares {declared:,} entries, more than {limits.max_members:,}")
     stream.seek(0)
     try:
         archive = zipfile.ZipFile(stream)
@@ -50,6 +53,24 @@ def read_zip(stream: BinaryIO, limits: Limits, options: Options, report: Report)
             report.skip("empty")
         else:
             yield _member(archive, info, limits, budget)
+
+
+def _declared_entries(stream: BinaryIO, size: int) -> int | None:
+    """The entry count of the end-of-directory record, read before zipfile builds an object
+    per entry (about 0.5 KB each), so a directory of millions is refused unread."""
+    tail_size = min(size, 22 + 0xFFFF)
+    stream.seek(size - tail_size)
+    tail = stream.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return None
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
+    if entries != 0xFFFF or at < 20 or tail[at - 20 : at - 16] != b"PK\x06\x07":
+        return entries
+    # ZIP64: the locator before the record points to the ZIP64 end record with the real count.
+    stream.seek(int.from_bytes(tail[at - 12 : at - 4], "little"))
+    record = stream.read(56)
+    return int.from_bytes(record[32:40], "little") if record.startswith(b"PK\x06\x06") else None
 
 
 class Budget:

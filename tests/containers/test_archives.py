@@ -173,7 +173,18 @@ def test_more_entries_than_the_limit_is_damage(tmp_path: Path) -> None:
     path = make_zip(tmp_path / "many.zip", {f"{i}.html": page(i) for i in range(20)})
     members, reading = read(path, Limits(max_members=10))
     assert members == []
-    assert "20 entries, more than 10" in reading.report.damage
+    assert "declares 20 entries, more than 10" in reading.report.damage
+
+
+@pytest.mark.slow
+def test_zip64_entry_count_is_checked_before_the_directory_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "many64.zip"
+    with zipfile.ZipFile(path, "w", allowZip64=True) as archive:
+        for i in range(70_000):  # more than 0xFFFF: the count is in the ZIP64 end record
+            archive.writestr(f"{i}", b"")
+    members, reading = read(path, Limits(max_members=65_000))
+    assert members == []
+    assert "declares 70,000 entries" in reading.report.damage
 
 
 def test_damaged_zip_is_reported(tmp_path: Path) -> None:
