@@ -1,9 +1,11 @@
 """WARC files (`.warc`, `.warc.gz`): HTML and text `response`/`resource` records as members.
 
-Read with fastwarc, chosen by measurement over warcio (benchmarks/archives.py). fastwarc
-gets the already inflated stream from the bounded `Inflater` rather than inflating
-itself, because natively it ends a truncated `.warc.gz` silently with a short last
-record, and its own inflating has no ratio bound. Its `auto_decode="all"` drops every
+Read with fastwarc, chosen by measurement over warcio (benchmarks/archives.py, a 1 GB
+generated WARC on a busy 2-core machine: fastwarc alone 1,362 members/s, warcio 528,
+this reader 984, each under 40 MB peak RSS). fastwarc gets the already inflated stream
+from the bounded `Inflater` rather than inflating itself, because natively it ends a
+truncated `.warc.gz` silently with a short last record, and its own inflating has no
+ratio bound; that costs a quarter of its speed and still reads at twice warcio's. Its `auto_decode="all"` drops every
 record after the first chunked-and-gzipped response, so it only removes the transfer
 (chunked) encoding and the content encoding is undone here, bounded.
 

@@ -34,7 +34,7 @@ def test_a_compressed_page_is_one_member_named_without_the_suffix(tmp_path: Path
 
 def test_a_gzip_bomb_stops_at_the_ratio_with_its_reason(tmp_path: Path) -> None:
     path = tmp_path / "bomb.html.gz"
-    path.write_bytes(gzip.compress(b"\0" * 200_000_000))
+    path.write_bytes(gzip.compress(b"\0" * 50_000_000))
     start = time.perf_counter()
     members, reading = read(path)
     assert time.perf_counter() - start < 3
