@@ -17,10 +17,24 @@ from tasks.containers.base import ContainerDamage, Limits, Member, Options, Repo
 from tasks.containers.names import UniqueNames
 from tasks.containers.streams import read_bounded, too_large
 
+# PAX and GNU long-name headers are read whole by tarfile; real ones are a few hundred bytes.
+MAX_HEADER_BYTES = 1 << 20
+_EXTENDED = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarfile.GNUTYPE_LONGNAME,
+             tarfile.GNUTYPE_LONGLINK)
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """Refuses an extended header too large to hold: tarfile would read all of it into memory."""
+
+    def _proc_member(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in _EXTENDED and self.size > MAX_HEADER_BYTES:
+            raise tarfile.HeaderError(f"an extended header of {self.size:,} bytes (more than {MAX_HEADER_BYTES:,})")
+        return super()._proc_member(tarfile_)  # type: ignore[misc]
+
 
 def read_tar(stream: BinaryIO, limits: Limits, options: Options, report: Report) -> Iterator[Member]:
     try:
-        archive = tarfile.open(fileobj=stream, mode="r|")
+        archive = tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo)
     except (tarfile.TarError, EOFError, OSError) as error:
         raise ContainerDamage(f"not a readable TAR archive: {error}") from None
     names = UniqueNames()

@@ -257,6 +257,21 @@ def test_tar_hostile_names_are_rejected(tmp_path: Path) -> None:
     assert "absolute" in reasons["/etc/x.html"]
 
 
+def test_tar_with_a_huge_pax_header_is_damage_not_memory(tmp_path: Path) -> None:
+    path = tmp_path / "pax.tar"
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as archive:
+        first = tarfile.TarInfo("first.html")
+        first.size = len(page(1))
+        archive.addfile(first, io.BytesIO(page(1)))
+        info = tarfile.TarInfo("second.html")
+        info.pax_headers = {"comment": "x" * 3_000_000}
+        info.size = len(page(2))
+        archive.addfile(info, io.BytesIO(page(2)))
+    members, reading = read(path)
+    assert good(members) == {"first.html": page(1)}
+    assert "extended header of 3,000,0" in reading.report.damage
+
+
 def test_tar_gz_bomb_stops_at_the_ratio_with_earlier_members_kept(tmp_path: Path) -> None:
     path = make_tar(tmp_path / "bomb.tar.gz", {"first.html": page(1), "zeros.bin": b"\0" * 60_000_000,
                                                "after.html": page(2)}, "w:gz")
