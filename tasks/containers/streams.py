@@ -55,9 +55,9 @@ def codec_of(head: bytes) -> Codec | None:
 class _Positioned(io.RawIOBase):
     """A forward-only readable stream that knows its position.
 
-    fastwarc asks the stream for `tell()` and `seek()` (and aborts the process-level
-    Rust thread on a stream without them), so forward seeks read and discard, a no-op
-    seek succeeds, and only a backward one fails.
+    fastwarc asks the stream for `tell()` and `seek()` (fastwarc 2.0 raises a Rust panic,
+    a BaseException, on a stream without them), so forward seeks read and discard, a
+    no-op seek succeeds, and only a backward one fails.
     """
 
     def __init__(self) -> None:
