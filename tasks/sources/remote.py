@@ -33,6 +33,10 @@ S3_PROTOCOLS = frozenset({"s3", "s3a"})
 # Which extra installs the backend for a scheme, for the one-line error when it is missing.
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure", "sftp": "sftp", "ssh": "sftp"}
 
+# sshfs turns host-key checking off unless told otherwise; `()` is asyncssh's "the user's
+# ~/.ssh/known_hosts", so a server that is not the one the user knows is refused.
+OPTIONS: dict[str, dict[str, Any]] = {"sftp": {"known_hosts": ()}, "ssh": {"known_hosts": ()}}
+
 Outcome = Snapshot | ReadError | EntryChanging
 
 
@@ -92,7 +96,7 @@ class RemoteSource:
 
                 fs, root = fsspec.url_to_fs(self.url, skip_instance_cache=True, config_kwargs=CLIENT_CONFIG)
                 return S3Backend(fs, root, self.display, self.page_size, self.attempts, self.backoff)
-            fs, root = fsspec.url_to_fs(self.url, skip_instance_cache=True)
+            fs, root = fsspec.url_to_fs(self.url, skip_instance_cache=True, **OPTIONS.get(protocol, {}))
         except ImportError:
             extra = EXTRAS.get(protocol)
             hint = f": pip install 'seedflow[{extra}]'" if extra else ""
