@@ -4,8 +4,9 @@ Puts `--objects` small documents into a bucket (and the same files into a local 
 then times (1) a full listing compared with the fingerprints of a previous listing, the
 unchanged re-scan, counting object downloads in the server's own log (target: none, in
 < 10 s for 10,000), and (2) reading every object with `read_many` against reading the
-same files from the folder. With `--list-objects N` it also lists N objects under
-tracemalloc and prints the peak, to show the listing streams.
+same files from the folder. With `--list-objects N` it also lists N objects (from a
+moto prefilled in-process, see moto_prefilled.py) under tracemalloc and prints the peak
+next to the peak for the first bucket: equal peaks show the listing streams.
 
     .venv/bin/python benchmarks/remote.py [--objects 10000] [--concurrency 16] [--list-objects 100000]
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -64,6 +66,37 @@ def object_gets(log: Path, mark: int, bucket: str) -> int:
         return sum(1 for line in handle if f'"GET /{bucket}/'.encode() in line)
 
 
+def listing_peak(source: RemoteSource) -> int:
+    """Peak bytes Python allocated (all threads) while the whole listing streamed by."""
+    tracemalloc.start()
+    try:
+        for _ in source.entries(DEFAULT_EXTENSIONS):
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def listing_memory(count: int) -> None:
+    """List `count` objects from a prefilled moto server in another process."""
+    started = time.perf_counter()
+    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("moto_prefilled.py")), "many", str(count)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        print(f"prefilled moto with {count} objects: {time.perf_counter() - started:.1f} s")
+        os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+        many = RemoteSource("s3://many/corpus")
+        started = time.perf_counter()
+        listed = sum(1 for _ in many.entries(DEFAULT_EXTENSIONS))
+        print(f"listed {listed} objects in {time.perf_counter() - started:.1f} s")
+        print(f"peak traced memory listing {listed} objects: {listing_peak(many) / 2**20:.1f} MiB")
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def run(objects: int, concurrency: int, list_objects: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
@@ -100,16 +133,9 @@ def run(objects: int, concurrency: int, list_objects: int) -> None:
                   f"local folder {local_seconds:.1f} s = {len(entries) / local_seconds:.0f} files/s")
 
             if list_objects:
-                print(f"put {list_objects} objects: {fill(client, 'many', list_objects, None, threads=64):.1f} s")
-                many = RemoteSource("s3://many/corpus")
-                tracemalloc.start()
-                started = time.perf_counter()
-                count = sum(1 for _ in many.entries(DEFAULT_EXTENSIONS))
-                seconds = time.perf_counter() - started
-                _, peak = tracemalloc.get_traced_memory()
-                tracemalloc.stop()
-                print(f"listed {count} objects in {seconds:.1f} s (under tracemalloc), "
-                      f"peak traced memory {peak / 2**20:.1f} MiB")
+                peak_10k = listing_peak(source)
+                print(f"peak traced memory listing {len(entries)} objects: {peak_10k / 2**20:.1f} MiB")
+                listing_memory(list_objects)
         finally:
             server.stop()
 
@@ -118,7 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--list-objects", type=int, default=0, help="also list this many objects under tracemalloc")
+    parser.add_argument("--list-objects", type=int, default=0, help="also list this many objects (prefilled in another moto) and print peak memory")
     args = parser.parse_args()
     run(args.objects, args.concurrency, args.list_objects)
 

@@ -92,9 +92,9 @@ class RemoteSource:
         protocol = split_protocol(self.url)[0] or "file"
         try:
             if protocol in S3_PROTOCOLS:
-                from tasks.sources.s3 import CLIENT_CONFIG, S3Backend
+                from tasks.sources.s3 import S3Backend, open_filesystem
 
-                fs, root = fsspec.url_to_fs(self.url, skip_instance_cache=True, config_kwargs=CLIENT_CONFIG)
+                fs, root = open_filesystem(self.url)
                 return S3Backend(fs, root, self.display, self.page_size, self.attempts, self.backoff)
             fs, root = fsspec.url_to_fs(self.url, skip_instance_cache=True, **OPTIONS.get(protocol, {}))
         except ImportError:
