@@ -61,7 +61,8 @@ def transient(error: BaseException) -> bool:
     except ImportError:
         return False
     refused = (asyncssh.PermissionDenied, asyncssh.HostKeyNotVerifiable)
-    return isinstance(error, (asyncssh.DisconnectError, asyncssh.ChannelOpenError)) and not isinstance(error, refused)
+    lost = (asyncssh.DisconnectError, asyncssh.ChannelOpenError, asyncssh.SFTPNoConnection, asyncssh.SFTPConnectionLost)
+    return isinstance(error, lost) and not isinstance(error, refused)
 
 
 class FilesystemBackend:

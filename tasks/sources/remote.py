@@ -49,10 +49,7 @@ class Backend(Protocol):
 def redact(url: str) -> str:
     """`url` without user, password, query string or fragment: what summaries may show."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", "")).rstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", "")).rstrip("/")
 
 
 def hidden(key: str) -> bool:
@@ -148,6 +145,8 @@ class RemoteSource:
         failures are retried with backoff; if they persist the entry is deferred
         (`EntryChanging`) rather than rejected, since nothing is wrong with it.
         """
+        if entry.rejected:
+            raise ReadError(entry.rejected)
         if entry.size > max_bytes:
             raise ReadError(f"file too large: {entry.size} bytes (limit {max_bytes})")
 

@@ -13,6 +13,7 @@ pytest.importorskip("sshfs")
 from tasks.discover import DEFAULT_EXTENSIONS, walk  # noqa: E402
 from tasks.sources.base import EntryChanging, ReadError, SourceUnavailable  # noqa: E402
 from tasks.sources.remote import RemoteSource  # noqa: E402
+from tests.faults.proxy import CuttableProxy  # noqa: E402
 from tests.sources.servers import SFTPServer, free_port, sftp_server, ssh_home  # noqa: E402, F401 - fixtures
 from tests.sources.test_remote_s3 import TREE, make_tree  # noqa: E402
 
@@ -101,3 +102,21 @@ def test_unlistable_sftp_sources_fail_in_one_line(sftp_server: SFTPServer, ssh_h
     (ssh_home / ".ssh" / "known_hosts").write_text(sftp_server.known_hosts_line + "\n")
     (ssh_home / ".ssh" / "id_ed25519").unlink()
     assert "Permission denied" in one_line_failure(RemoteSource(f"sftp://tester@127.0.0.1:{port}/"))
+
+
+def test_a_dropped_connection_is_reconnected_inside_the_read(
+    sftp_server: SFTPServer, ssh_home: Path, corpus: tuple[Path, str]
+) -> None:
+    """The SSH connection dies between listing and reading (a real TCP proxy cuts it);
+    the read retries on a new connection."""
+    folder, _ = corpus
+    proxy = CuttableProxy("127.0.0.1", sftp_server.port)
+    proxy.restore()
+    key_line = sftp_server.known_hosts_line.split(" ", 1)[1]
+    (ssh_home / ".ssh" / "known_hosts").write_text(f"[127.0.0.1]:{proxy.port} {key_line}\n")
+    source = RemoteSource(f"sftp://tester@127.0.0.1:{proxy.port}/{folder.name}", backoff=0.05)
+    entries = {e.key: e for e in source.entries(DEFAULT_EXTENSIONS)}
+    proxy.cut()
+    proxy.restore()
+    assert source.read(entries["a.txt"], max_bytes=1000).data == TREE["a.txt"]
+    proxy.cut()
