@@ -27,8 +27,14 @@ from tasks.sources.base import EntryChanging, ReadError, Snapshot, SourceEntry, 
 from tasks.sources.filesystem import Listed
 from tasks.sources.retry import RetriesExhausted, describe, retrying
 
-# Our own retry loop is the only one, so "a few attempts" means what it says.
-CLIENT_CONFIG = {"retries": {"total_max_attempts": 1, "mode": "standard"}, "connect_timeout": 10, "read_timeout": 60}
+# Our own retry loop is the only one, so "a few attempts" means what it says; botocore's
+# default pool of 10 connections would cap `read_many` below its concurrency.
+CLIENT_CONFIG = {
+    "retries": {"total_max_attempts": 1, "mode": "standard"},
+    "connect_timeout": 10,
+    "read_timeout": 60,
+    "max_pool_connections": 64,
+}
 
 TRANSIENT_CODES = frozenset(
     {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError", "ServiceUnavailable",
