@@ -42,7 +42,9 @@ def _ns(value: Any) -> int:
         return calendar.timegm(value.utctimetuple()) * 1_000_000_000 + value.microsecond * 1000
     if isinstance(value, str):
         return _ns(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    return round(float(value) * 1e9)
+    # Microseconds, as a datetime carries: some backends give a float in `ls` and a
+    # datetime in `info` for the same file, and both must give one fingerprint.
+    return round(float(value) * 1e6) * 1000
 
 
 def fingerprint(info: dict[str, Any]) -> tuple[int, int, str | None]:
