@@ -142,8 +142,9 @@ class RemoteSource:
         """The entry's bytes, downloaded once, as they were when listed.
 
         An entry larger than `max_bytes` by its listed size is refused unread. Transient
-        failures are retried with backoff; if they persist the entry is deferred
-        (`EntryChanging`) rather than rejected, since nothing is wrong with it.
+        failures are retried with backoff; if they persist, or the failure is one no
+        rule here foresaw, the entry is deferred (`EntryChanging`) rather than
+        rejected: nothing is known to be wrong with it.
         """
         if entry.rejected:
             raise ReadError(entry.rejected)
@@ -174,6 +175,10 @@ class RemoteSource:
             raise EntryChanging(f"{entry.key}: deferred, source kept failing: {error}") from None
         except SourceUnavailable as error:
             raise EntryChanging(f"{entry.key}: deferred, {error}") from None
+        except (ReadError, EntryChanging):
+            raise
+        except Exception as error:  # noqa: BLE001 - never escapes the stage; the next run tries again
+            raise EntryChanging(f"{entry.key}: deferred, unexpected {describe(error)}") from None
 
     def _transient(self, error: BaseException) -> bool:
         if isinstance(error, (ReadError, EntryChanging, SourceUnavailable)):
