@@ -8,6 +8,11 @@ same files from the folder. With `--list-objects N` it also lists N objects (fro
 moto prefilled in-process, see moto_prefilled.py) under tracemalloc and prints the peak
 next to the peak for the first bucket: equal peaks show the listing streams.
 
+moto is one Python process: its own request rate (about 100 GETs/s on a busy 2-core
+machine) bounds `read_many` here, whatever the concurrency; the client CPU per object
+printed beside it is this side's cost. That concurrency hides latency is shown by
+tests/sources/test_remote_s3.py against a proxy adding 20 ms per request.
+
     .venv/bin/python benchmarks/remote.py [--objects 10000] [--concurrency 16] [--list-objects 100000]
 """
 
@@ -120,16 +125,17 @@ def run(objects: int, concurrency: int, list_objects: int) -> None:
                   f"{object_gets(server.log, mark, 'bench')} objects downloaded")
 
             entries = list(source.entries(DEFAULT_EXTENSIONS))
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             results = list(source.read_many(entries, MAX_BYTES, concurrency=concurrency))
-            remote_seconds = time.perf_counter() - started
+            remote_seconds, remote_cpu = time.perf_counter() - started, time.process_time() - cpu
             failed = sum(1 for _, outcome in results if not isinstance(outcome, Snapshot))
             started = time.perf_counter()
             for path in folder.rglob("*.txt"):
                 read_snapshot(str(path), MAX_BYTES)
             local_seconds = time.perf_counter() - started
             print(f"read all {len(entries)}: bucket read_many(concurrency={concurrency}) {remote_seconds:.1f} s "
-                  f"= {len(entries) / remote_seconds:.0f} objects/s ({failed} failed); "
+                  f"= {len(entries) / remote_seconds:.0f} objects/s ({failed} failed, "
+                  f"client CPU {1000 * remote_cpu / len(entries):.1f} ms/object); "
                   f"local folder {local_seconds:.1f} s = {len(entries) / local_seconds:.0f} files/s")
 
             if list_objects:
