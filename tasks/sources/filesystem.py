@@ -41,7 +41,7 @@ def _ns(value: Any) -> int:
     if isinstance(value, datetime):
         return calendar.timegm(value.utctimetuple()) * 1_000_000_000 + value.microsecond * 1000
     if isinstance(value, str):
-        return _ns(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        return _ns(datetime.fromisoformat(value))
     # Microseconds, as a datetime carries: some backends give a float in `ls` and a
     # datetime in `info` for the same file, and both must give one fingerprint.
     return round(float(value) * 1e6) * 1000

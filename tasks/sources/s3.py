@@ -17,10 +17,10 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError
-from botocore.exceptions import ConnectionError as BotoConnectionError
 import fsspec
 from aiobotocore.session import AioSession
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from fsspec.asyn import sync
 
 from tasks.sources.base import EntryChanging, ReadError, Snapshot, SourceEntry, SourceUnavailable
@@ -65,7 +65,7 @@ def transient(error: BaseException) -> bool:
 def mtime_ns(moment: datetime | str) -> int:
     """A listing's LastModified as integer nanoseconds since the epoch, without float rounding."""
     if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(moment)
     return calendar.timegm(moment.utctimetuple()) * 1_000_000_000 + moment.microsecond * 1000
 
 

@@ -17,9 +17,9 @@ from tasks.discover import DEFAULT_EXTENSIONS, walk  # noqa: E402
 from tasks.sources.base import EntryChanging, ReadError, Snapshot, SourceEntry, SourceUnavailable  # noqa: E402
 from tasks.sources.remote import RemoteSource  # noqa: E402
 from tests.sources.http_proxy import FaultyProxy  # noqa: E402
-from tests.sources.servers import (  # noqa: E402, F401 - fixtures
-    DUMMY_AWS, MotoServer, bucket, free_port, moto, s3, start_moto, upload_tree,
-)
+from tests.sources.servers import DUMMY_AWS, MotoServer, free_port, start_moto, upload_tree  # noqa: E402
+
+pytest_plugins = ["tests.sources.fixtures"]  # the moto server and bucket fixtures
 
 TREE = {
     "a.txt": b"alpha",
@@ -215,7 +215,8 @@ def test_listing_is_streamed_one_page_at_a_time(moto: MotoServer, s3, bucket: st
     mark = moto.mark()
     listed = iter(RemoteSource(f"s3://{bucket}", page_size=10).entries(DEFAULT_EXTENSIONS))
     assert next(listed).key == "00.txt"
-    assert len(listing_requests(mark)) == 1
+    time.sleep(1)  # let the prefetch of the next page land in the log, if it is coming
+    assert len(listing_requests(mark)) <= 2  # this page and at most the next one
     assert len(list(listed)) == 49
     assert len(listing_requests(mark)) == 5
 

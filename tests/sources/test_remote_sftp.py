@@ -14,8 +14,10 @@ from tasks.discover import DEFAULT_EXTENSIONS, walk  # noqa: E402
 from tasks.sources.base import EntryChanging, ReadError, SourceUnavailable  # noqa: E402
 from tasks.sources.remote import RemoteSource  # noqa: E402
 from tests.faults.proxy import CuttableProxy  # noqa: E402
-from tests.sources.servers import SFTPServer, free_port, sftp_server, ssh_home  # noqa: E402, F401 - fixtures
+from tests.sources.servers import SFTPServer, free_port  # noqa: E402
 from tests.sources.test_remote_s3 import TREE, make_tree  # noqa: E402
+
+pytest_plugins = ["tests.sources.fixtures"]  # the SFTP server and ~/.ssh fixtures
 
 SECOND = 1_000_000_000
 
@@ -42,7 +44,7 @@ def test_listing_is_identical_to_the_same_folder_read_locally(corpus: tuple[Path
 
 
 def test_unchanged_files_are_never_opened_and_a_read_opens_one(sftp_server: SFTPServer, corpus: tuple[Path, str]) -> None:
-    folder, url = corpus
+    url = corpus[1]
     source = RemoteSource(url)
     mark = sftp_server.mark()
     entries = {e.key: e for e in source.entries(DEFAULT_EXTENSIONS)}
@@ -77,7 +79,7 @@ def test_settle_seconds_defers_a_file_written_just_now(corpus: tuple[Path, str])
 
 
 def test_read_many_over_sftp(corpus: tuple[Path, str]) -> None:
-    _, url = corpus
+    url = corpus[1]
     source = RemoteSource(url)
     outcomes = {e.key: o.data for e, o in source.read_many(source.entries(DEFAULT_EXTENSIONS), 1000, concurrency=4)}
     assert outcomes == {key: TREE[key] for key in outcomes}
