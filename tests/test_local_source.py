@@ -119,8 +119,12 @@ def test_a_source_that_cannot_be_listed_fails_with_one_line(tmp_path: Path) -> N
             open_source(str(missing))
         with pytest.raises(SourceUnavailable):
             list(LocalFolder(missing).entries(DEFAULT_EXTENSIONS))
-    with pytest.raises(SourceUnavailable, match=r"^s3:// sources need "):
-        open_source("s3://bucket/prefix")
+
+def test_a_url_opens_a_remote_source_without_touching_it() -> None:
+    from tasks.sources.remote import RemoteSource
+
+    remote = open_source("s3://user:secret@bucket/prefix")
+    assert isinstance(remote, RemoteSource) and "secret" not in remote.display
 
 
 def test_a_folder_travels_to_worker_processes(tmp_path: Path) -> None:

@@ -1,8 +1,7 @@
 """Where documents come from: `open_source` turns a location into a `Source` (see `base`).
 
-A plain path or a `file://` URL is a local folder. Other URL schemes (s3://, sftp:// ...)
-are recognised so that they fail with a clear line instead of being taken for a folder
-of that name.
+A plain path or a `file://` URL is a local folder; any other URL (s3://, gs://, az://,
+sftp:// ...) is read through fsspec (`remote`), with the backend its extra installs.
 """
 
 from __future__ import annotations
@@ -40,7 +39,8 @@ def open_source(location: str, follow_outside_symlinks: bool = False) -> Source:
             raise SourceUnavailable(f"file:// sources need a local path, not host {parts.netloc!r}")
         folder = LocalFolder(Path(unquote(parts.path, errors="surrogateescape")), follow_outside_symlinks)
     else:
-        scheme = url.group(1).lower()
-        raise SourceUnavailable(f"{scheme}:// sources need remote-source support; seedflow reads local folders only so far")
+        from tasks.sources.remote import RemoteSource
+
+        return RemoteSource(location)
     folder.check()
     return folder
