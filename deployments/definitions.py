@@ -19,6 +19,7 @@ from prefect.events import DeploymentEventTrigger
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 
 from flows.ingest import ingest
+from flows.options import IngestOptions
 from flows.settings import Settings
 
 CHANGED_EVENT = "seedflow.source.changed"
@@ -47,12 +48,16 @@ def _one_at_a_time() -> ConcurrencyLimitConfig:
     return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
 
 
-def build(settings: Settings, schedule: Schedule) -> list[RunnerDeployment]:
-    """Deployments bound to one source folder and store."""
-    where = {"source": str(settings.source), "db": settings.database_url}
+def build(settings: Settings, schedule: Schedule, options: IngestOptions | None = None) -> list[RunnerDeployment]:
+    """Deployments bound to one source folder and store, with the run options spelled out.
+
+    Every option is stored with the deployment, so the UI shows what a run will do and a
+    manual run (`--param force=true`) changes only what it names.
+    """
+    parameters = {"source": str(settings.source), "db": settings.database_url, **(options or IngestOptions()).parameters()}
     timing = {"cron": schedule.cron} if schedule.cron else {"interval": schedule.interval_seconds}
     # Served runs import the flow by module path, so they work from any working directory.
-    common = {"parameters": where, "concurrency_limit": _one_at_a_time(), "entrypoint_type": EntrypointType.MODULE_PATH}
+    common = {"parameters": parameters, "concurrency_limit": _one_at_a_time(), "entrypoint_type": EntrypointType.MODULE_PATH}
     scheduled = ingest.to_deployment(
         name="ingest",
         tags=["scheduled"],

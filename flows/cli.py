@@ -27,14 +27,39 @@ def _prefect_defaults(verbose: bool) -> None:
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 
 
+# The `ingest` flags that set an IngestOptions field of the same name.
+_INGEST_OPTIONS = ("force", "batch_size", "workers", "dask_address", "extensions", "max_bytes", "settle_seconds", "max_seconds")
+_REINGEST_OPTIONS = ("force", "paths", "since")
+
+
+def _options(args: argparse.Namespace, names: Sequence[str], command: str) -> dict[str, Any] | None:
+    """The flow parameters the flags set, validated by IngestOptions (None after printing why not).
+
+    Flags left out are None and left out here too, so the model's defaults apply (or, for
+    `reingest` through the server, the deployment's parameters).
+    """
+    from pydantic import ValidationError
+
+    from flows.options import IngestOptions
+
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    try:
+        options = IngestOptions.given(**given)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        flag = "--" + str(problem["loc"][0]).replace("_", "-")
+        print(f"seedflow {command}: {flag}: {problem['msg']}", file=sys.stderr)
+        return None
+    return {name: value for name, value in options.parameters().items() if name in given}
+
+
 def _ingest(args: argparse.Namespace) -> int:
+    parameters = _options(args, _INGEST_OPTIONS, "ingest")
+    if parameters is None:
+        return 2
     _prefect_defaults(args.verbose)
     from flows.ingest import ingest
 
-    parameters = {
-        "force": args.force, "batch_size": args.batch_size, "workers": args.workers, "dask_address": args.dask_address,
-        "extensions": args.extensions, "max_bytes": args.max_bytes,
-    }
     return _run_locally(ingest, args, parameters, "ingest")
 
 
@@ -54,10 +79,12 @@ def _run_locally(flow: Any, args: argparse.Namespace, parameters: dict[str, Any]
 
 def _reingest(args: argparse.Namespace) -> int:
     """Trigger the `reingest` deployment on a running server, else run the flow here."""
+    parameters = _options(args, _REINGEST_OPTIONS, "reingest")
+    if parameters is None:
+        return 2
     _prefect_defaults(args.verbose)
     from flows import server
 
-    parameters: dict[str, Any] = {"force": args.force, "paths": args.path or None, "since": args.since}
     if server.reachable(server.api_url()):
         from prefect.deployments import run_deployment
 
@@ -181,23 +208,39 @@ def _duplicates(args: argparse.Namespace) -> int:
     return 0
 
 
+class _OptionDefaultsFormatter(argparse.HelpFormatter):
+    """Quotes each option's default from IngestOptions, imported only when the help is shown."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        from flows.options import IngestOptions, describe_default
+
+        field = IngestOptions.model_fields.get(action.dest)
+        if field is None or field.default is None or isinstance(field.default, bool):
+            return action.help
+        return f"{action.help} (default {describe_default(action.dest)})"
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="seedflow", description="Scheduled document ingestion on Prefect.")
     commands = top.add_subparsers(dest="command", required=True)
     db_help = "SQLAlchemy URL of the store (default: $SEEDFLOW_DATABASE_URL, then ./.seedflow/seedflow.db)"
 
-    ingest = commands.add_parser("ingest", help="run the ingest flow once and print a summary")
+    ingest = commands.add_parser(
+        "ingest", help="run the ingest flow once and print a summary", formatter_class=_OptionDefaultsFormatter
+    )
     ingest.add_argument("--source", help="folder to ingest (default: $SEEDFLOW_SOURCE, then ./seeds)")
     ingest.add_argument("--db", help=db_help)
-    ingest.add_argument("--force", action="store_true", help="re-read every file, even unchanged ones")
-    ingest.add_argument("--batch-size", type=int, default=250, help="documents per task run (default 250)")
-    ingest.add_argument("--workers", type=int, default=1, help="processes for the CPU-bound stages (default 1)")
+    ingest.add_argument("--force", action="store_true", default=None, help="re-read every file, even unchanged ones")
+    ingest.add_argument("--batch-size", type=int, help="documents per task run")
+    ingest.add_argument("--workers", type=int, help="processes for the CPU-bound stages")
     ingest.add_argument("--dask-address", help="run the CPU-bound stages on this Dask scheduler (tcp://HOST:PORT)")
     ingest.add_argument(
         "--extension", dest="extensions", action="append",
         help="ingest files with this extension (repeatable; '' for none; default .txt .text .md .markdown .html .htm .xhtml and none)",
     )
-    ingest.add_argument("--max-bytes", type=int, default=20 * 1024 * 1024, help="reject larger files unread (default 20 MB)")
+    ingest.add_argument("--max-bytes", type=int, help="reject larger files unread")
+    ingest.add_argument("--settle-seconds", type=float, help="leave files modified this recently for the next run")
+    ingest.add_argument("--max-seconds", type=float, help="time limit for parsing one file")
     ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs on the console")
     ingest.set_defaults(handler=_ingest)
 
@@ -218,9 +261,9 @@ def parser() -> argparse.ArgumentParser:
     history.set_defaults(handler=_history)
 
     reingest = commands.add_parser("reingest", help="re-ingest by hand (through the server when one is running)")
-    reingest.add_argument("--path", action="append", help="only keys matching this glob (repeatable)")
+    reingest.add_argument("--path", dest="paths", action="append", help="only keys matching this glob (repeatable)")
     reingest.add_argument("--since", type=date.fromisoformat, help="only files modified after this date (YYYY-MM-DD)")
-    reingest.add_argument("--force", action="store_true", help="re-read the selected files even if unchanged")
+    reingest.add_argument("--force", action="store_true", default=None, help="re-read the selected files even if unchanged")
     reingest.add_argument("--source", help="folder to ingest (default: the deployment's, or $SEEDFLOW_SOURCE)")
     reingest.add_argument("--db", help=db_help)
     reingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs on the console")
