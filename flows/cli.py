@@ -289,9 +289,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from storage.errors import StoreNotReady
+
     args = parser().parse_args(argv)
     try:
         return args.handler(args)
+    except StoreNotReady as error:
+        print(f"seedflow {args.command}: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
