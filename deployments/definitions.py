@@ -18,17 +18,12 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.events import DeploymentEventTrigger
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 
+from deployments.events import CHANGED_EVENT, source_resource_id
 from flows.ingest import ingest
 from flows.options import IngestOptions
 from flows.settings import Settings
 
-CHANGED_EVENT = "seedflow.source.changed"
 DEFAULT_INTERVAL_SECONDS = 600
-
-
-def source_resource_id(settings: Settings) -> str:
-    """The event resource that names one watched source folder."""
-    return f"seedflow.source.{settings.source}"
 
 
 @dataclass(frozen=True)
@@ -74,7 +69,7 @@ def build(settings: Settings, schedule: Schedule, options: IngestOptions | None 
             DeploymentEventTrigger(
                 name="source changed",
                 expect={CHANGED_EVENT},
-                match={"prefect.resource.id": source_resource_id(settings)},
+                match={"prefect.resource.id": source_resource_id(settings.source)},
             )
         ],
     )
