@@ -53,39 +53,60 @@ def _options(args: argparse.Namespace, names: Sequence[str], command: str) -> di
     return {name: value for name, value in options.parameters().items() if name in given}
 
 
+def _connect(verbose: bool, command: str) -> tuple[bool, str | None]:
+    """Prepare Prefect for a run: (False, None) when no server could be started, else (True, API or None)."""
+    _prefect_defaults(verbose)
+    from flows import server
+
+    try:
+        return True, server.connect_for_run()
+    except server.ServerDidNotStart as error:
+        print(f"seedflow {command}: {error}", file=sys.stderr)
+        return False, None
+
+
 def _ingest(args: argparse.Namespace) -> int:
     parameters = _options(args, _INGEST_OPTIONS, "ingest")
     if parameters is None:
         return 2
-    _prefect_defaults(args.verbose)
+    connected, api = _connect(args.verbose, "ingest")
+    if not connected:
+        return 1
     from flows.ingest import ingest
 
-    return _run_locally(ingest, args, parameters, "ingest")
+    return _run_locally(ingest, args, parameters, "ingest", api)
 
 
-def _run_locally(flow: Any, args: argparse.Namespace, parameters: dict[str, Any], command: str) -> int:
+def _run_locally(flow: Any, args: argparse.Namespace, parameters: dict[str, Any], command: str, api: str | None) -> int:
+    """Run the flow in this process; with a lasting server, the summary ends with the run's page."""
     from prefect import tags
 
     from flows.report import format_summary
+    from flows.server import flow_run_page
 
     with tags("manual"):
         state = flow(source=args.source, db=args.db, **parameters, return_state=True)
     if state.is_failed() or state.is_crashed():
         print(f"seedflow {command} failed: {_reason(state)}", file=sys.stderr)
         return 1
-    print(format_summary(state.result()))
+    report = state.result()
+    print(format_summary(report))
+    if api and report["flow_run_id"]:
+        print(f"  run: {flow_run_page(report['flow_run_id'])}")
     return 0
 
 
 def _reingest(args: argparse.Namespace) -> int:
-    """Trigger the `reingest` deployment on a running server, else run the flow here."""
+    """Trigger the `reingest` deployment where `seedflow serve` serves it, else run the flow here."""
     parameters = _options(args, _REINGEST_OPTIONS, "reingest")
     if parameters is None:
         return 2
-    _prefect_defaults(args.verbose)
+    connected, api = _connect(args.verbose, "reingest")
+    if not connected:
+        return 1
     from flows import server
 
-    if server.reachable(server.api_url()):
+    if api and server.deployment_served("ingest/reingest"):
         from prefect.deployments import run_deployment
 
         overrides = {k: v for k, v in {"source": args.source, "db": args.db}.items() if v}
@@ -94,27 +115,53 @@ def _reingest(args: argparse.Namespace) -> int:
         return 0
     from flows.ingest import ingest
 
-    return _run_locally(ingest, args, parameters, "reingest")
+    return _run_locally(ingest, args, parameters, "reingest", api)
+
+
+def _server(args: argparse.Namespace) -> int:
+    """Status of the seedflow-local Prefect server, or stop it."""
+    from flows.server import LocalServer
+
+    local = LocalServer.configured()
+    pid, up = local.pid(), local.up()
+    origin = f"started by seedflow, pid {pid}" if pid else "not started by seedflow (`make server`?)"
+    if args.action == "status":
+        if up:
+            print(f"seedflow server: up at {local.ui_url} ({origin}; state in {local.home})")
+            return 0
+        state = f"starting (pid {pid}; log {local.log})" if pid else "not running (`seedflow ingest` starts it)"
+        print(f"seedflow server: {state}")
+        return 1
+    if local.stop():
+        print(f"seedflow server: stopped (pid {pid})")
+        return 0
+    if up:
+        print(f"seedflow server: the server at {local.ui_url} was {origin}: stop it where it runs", file=sys.stderr)
+        return 1
+    print("seedflow server: not running")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
-    _prefect_defaults(verbose=True)
+    connected, url = _connect(True, "serve")
+    if not connected:
+        return 1
+    from flows import server
+
+    if not url or not server.reachable(url):
+        print(
+            f"seedflow serve needs a running Prefect server: {url or 'SEEDFLOW_EPHEMERAL asks for none'} is not "
+            "answering (unset SEEDFLOW_EPHEMERAL and PREFECT_API_URL to use the seedflow-local one)",
+            file=sys.stderr,
+        )
+        return 1
     import httpx
 
     from deployments.definitions import Schedule
     from deployments.serve import serve
-    from flows import server
     from flows.settings import Settings
 
-    url = server.api_url()
-    if not server.reachable(url):
-        print(
-            "seedflow serve needs a running Prefect server: start one with `make server`, then "
-            "export PREFECT_API_URL=http://127.0.0.1:4200/api",
-            file=sys.stderr,
-        )
-        return 1
     schedule = Schedule.from_environment()
     if args.interval:
         schedule = Schedule(interval_seconds=args.interval)
@@ -285,6 +332,10 @@ def parser() -> argparse.ArgumentParser:
     duplicates.add_argument("--db", help=db_help)
     duplicates.add_argument("--json", action="store_true", help="one JSON object per cluster (JSON Lines)")
     duplicates.set_defaults(handler=_duplicates)
+
+    server = commands.add_parser("server", help="the seedflow-local Prefect server that ingest starts and leaves running")
+    server.add_argument("action", choices=["status", "stop"])
+    server.set_defaults(handler=_server)
     return top
 
 
