@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -84,7 +86,7 @@ def _run_locally(flow: Any, args: argparse.Namespace, parameters: dict[str, Any]
     from flows.report import format_summary
     from flows.server import flow_run_page
 
-    with tags("manual"):
+    with tags("manual"), _console_quiet(args.verbose):
         state = flow(source=args.source, db=args.db, **parameters, return_state=True)
     if state.is_failed() or state.is_crashed():
         print(f"seedflow {command} failed: {_reason(state)}", file=sys.stderr)
@@ -94,6 +96,30 @@ def _run_locally(flow: Any, args: argparse.Namespace, parameters: dict[str, Any]
     if api and report["flow_run_id"]:
         print(f"  run: {flow_run_page(report['flow_run_id'])}")
     return 0
+
+
+@contextmanager
+def _console_quiet(verbose: bool) -> Iterator[None]:
+    """Without -v, Prefect's console copy of the logs stays silent for the run.
+
+    A failure is then the one line printed here, not Prefect's tracebacks above it (they
+    are in the UI, and on the console with -v). The environment default set before import
+    does not reach handlers Prefect configured earlier in the process (a test session).
+    """
+    if verbose:
+        yield
+        return
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger))]
+    consoles = {h: h.level for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}
+    for handler in consoles:
+        handler.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for handler, level in consoles.items():
+            handler.setLevel(level)
 
 
 def _reingest(args: argparse.Namespace) -> int:
