@@ -146,8 +146,11 @@ class LocalServer:
         """What points a process at this server (the UI needs its API address on any port but 4200)."""
         return {"PREFECT_API_URL": self.api_url, "PREFECT_UI_API_URL": self.api_url}
 
-    def start(self, timeout: float = 120.0) -> None:
+    def start(self, timeout: float = 300.0) -> None:
         """Start the server in the background and wait until it answers; one starter at a time.
+
+        It answers after ~15 s on an idle machine; a first start with a fresh state folder
+        (Prefect creates its database) took most of a minute on a shared, loaded one.
 
         `prefect server start` runs in its own session with its output in server.log, so it
         neither dies with this command's terminal nor blocks on a pipe nobody reads (what
@@ -207,9 +210,10 @@ def _running_prefect(pid: int) -> bool:
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        leader = os.getpgid(pid) == pid
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
-    return b"prefect" in cmdline and state != "Z" and os.getpgid(pid) == pid
+    return b"prefect" in cmdline and state != "Z" and leader
 
 
 def connect_for_run() -> str | None:
