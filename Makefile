@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench clean server serve system-packages test-system-packages
+.PHONY: run test install bench clean server server-stop serve system-packages test-system-packages
 
 # Debian tools seedflow uses: Tesseract reads scanned pages. The tests also make real office
 # files with LibreOffice, drive Debian's Chromium and talk to a loopback SFTP server.
@@ -47,6 +47,10 @@ server: $(STAMP)
 	mkdir -p .seedflow/prefect
 	PREFECT_HOME=$(CURDIR)/.seedflow/prefect PREFECT_SERVER_ANALYTICS_ENABLED=false \
 		$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+
+# Stop the local server that `seedflow ingest` (or `make run`) started in the background
+server-stop: $(STAMP)
+	@$(BIN)/seedflow server stop
 
 # Serve the deployments and watch seeds/ against the server started by `make server`
 serve: $(STAMP)

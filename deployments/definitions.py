@@ -18,16 +18,12 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.events import DeploymentEventTrigger
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 
+from deployments.events import CHANGED_EVENT, source_resource_id
 from flows.ingest import ingest
+from flows.options import IngestOptions
 from flows.settings import Settings
 
-CHANGED_EVENT = "seedflow.source.changed"
 DEFAULT_INTERVAL_SECONDS = 600
-
-
-def source_resource_id(settings: Settings) -> str:
-    """The event resource that names one watched source folder."""
-    return f"seedflow.source.{settings.source}"
 
 
 @dataclass(frozen=True)
@@ -47,12 +43,16 @@ def _one_at_a_time() -> ConcurrencyLimitConfig:
     return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
 
 
-def build(settings: Settings, schedule: Schedule) -> list[RunnerDeployment]:
-    """Deployments bound to one source folder and store."""
-    where = {"source": str(settings.source), "db": settings.database_url}
+def build(settings: Settings, schedule: Schedule, options: IngestOptions | None = None) -> list[RunnerDeployment]:
+    """Deployments bound to one source folder and store, with the run options spelled out.
+
+    Every option is stored with the deployment, so the UI shows what a run will do and a
+    manual run (`--param force=true`) changes only what it names.
+    """
+    parameters = {"source": str(settings.source), "db": settings.database_url, **(options or IngestOptions()).parameters()}
     timing = {"cron": schedule.cron} if schedule.cron else {"interval": schedule.interval_seconds}
     # Served runs import the flow by module path, so they work from any working directory.
-    common = {"parameters": where, "concurrency_limit": _one_at_a_time(), "entrypoint_type": EntrypointType.MODULE_PATH}
+    common = {"parameters": parameters, "concurrency_limit": _one_at_a_time(), "entrypoint_type": EntrypointType.MODULE_PATH}
     scheduled = ingest.to_deployment(
         name="ingest",
         tags=["scheduled"],
@@ -69,7 +69,7 @@ def build(settings: Settings, schedule: Schedule) -> list[RunnerDeployment]:
             DeploymentEventTrigger(
                 name="source changed",
                 expect={CHANGED_EVENT},
-                match={"prefect.resource.id": source_resource_id(settings)},
+                match={"prefect.resource.id": source_resource_id(settings.source)},
             )
         ],
     )

@@ -6,7 +6,8 @@ import threading
 
 from prefect import serve as prefect_serve
 
-from deployments.definitions import Schedule, build, source_resource_id
+from deployments.definitions import Schedule, build
+from deployments.events import source_resource_id
 from deployments.watch import watch_source
 from flows.locks import ensure_source_limit
 from flows.settings import Settings
@@ -18,7 +19,7 @@ def serve(settings: Settings, schedule: Schedule) -> None:
     stop = threading.Event()
     watcher = threading.Thread(
         target=watch_source,
-        args=(settings.source, source_resource_id(settings), stop),
+        args=(settings.source, source_resource_id(settings.source), stop),
         name="seedflow-watch",
         daemon=True,
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 from prefect.events import emit_event
 from watchfiles import watch
 
-from deployments.definitions import CHANGED_EVENT
+from deployments.events import CHANGED_EVENT
 
 logger = logging.getLogger("seedflow.watch")
 

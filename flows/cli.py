@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -27,38 +29,110 @@ def _prefect_defaults(verbose: bool) -> None:
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 
 
+# The `ingest` flags that set an IngestOptions field of the same name.
+_INGEST_OPTIONS = ("force", "batch_size", "workers", "dask_address", "extensions", "max_bytes", "settle_seconds", "max_seconds")
+_REINGEST_OPTIONS = ("force", "paths", "since")
+
+
+def _options(args: argparse.Namespace, names: Sequence[str], command: str) -> dict[str, Any] | None:
+    """The flow parameters the flags set, validated by IngestOptions (None after printing why not).
+
+    Flags left out are None and left out here too, so the model's defaults apply (or, for
+    `reingest` through the server, the deployment's parameters).
+    """
+    from pydantic import ValidationError
+
+    from flows.options import IngestOptions
+
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    try:
+        options = IngestOptions.given(**given)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        flag = "--" + str(problem["loc"][0]).replace("_", "-")
+        print(f"seedflow {command}: {flag}: {problem['msg']}", file=sys.stderr)
+        return None
+    return {name: value for name, value in options.parameters().items() if name in given}
+
+
+def _connect(verbose: bool, command: str) -> tuple[bool, str | None]:
+    """Prepare Prefect for a run: (False, None) when no server could be started, else (True, API or None)."""
+    _prefect_defaults(verbose)
+    from flows import server
+
+    try:
+        return True, server.connect_for_run()
+    except server.ServerDidNotStart as error:
+        print(f"seedflow {command}: {error}", file=sys.stderr)
+        return False, None
+
+
 def _ingest(args: argparse.Namespace) -> int:
-    _prefect_defaults(args.verbose)
+    parameters = _options(args, _INGEST_OPTIONS, "ingest")
+    if parameters is None:
+        return 2
+    connected, api = _connect(args.verbose, "ingest")
+    if not connected:
+        return 1
     from flows.ingest import ingest
 
-    parameters = {
-        "force": args.force, "batch_size": args.batch_size, "workers": args.workers, "dask_address": args.dask_address,
-        "extensions": args.extensions, "max_bytes": args.max_bytes,
-    }
-    return _run_locally(ingest, args, parameters, "ingest")
+    return _run_locally(ingest, args, parameters, "ingest", api)
 
 
-def _run_locally(flow: Any, args: argparse.Namespace, parameters: dict[str, Any], command: str) -> int:
+def _run_locally(flow: Any, args: argparse.Namespace, parameters: dict[str, Any], command: str, api: str | None) -> int:
+    """Run the flow in this process; with a lasting server, the summary ends with the run's page."""
     from prefect import tags
 
     from flows.report import format_summary
+    from flows.server import flow_run_page
 
-    with tags("manual"):
+    with tags("manual"), _console_quiet(args.verbose):
         state = flow(source=args.source, db=args.db, **parameters, return_state=True)
     if state.is_failed() or state.is_crashed():
         print(f"seedflow {command} failed: {_reason(state)}", file=sys.stderr)
         return 1
-    print(format_summary(state.result()))
+    report = state.result()
+    print(format_summary(report))
+    if api and report["flow_run_id"]:
+        print(f"  run: {flow_run_page(report['flow_run_id'])}")
     return 0
 
 
+@contextmanager
+def _console_quiet(verbose: bool) -> Iterator[None]:
+    """Without -v, Prefect's console copy of the logs stays silent for the run.
+
+    A failure is then the one line printed here, not Prefect's tracebacks above it (they
+    are in the UI, and on the console with -v). The environment default set before import
+    does not reach handlers Prefect configured earlier in the process (a test session).
+    """
+    if verbose:
+        yield
+        return
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger))]
+    consoles = {h: h.level for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}
+    for handler in consoles:
+        handler.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for handler, level in consoles.items():
+            handler.setLevel(level)
+
+
 def _reingest(args: argparse.Namespace) -> int:
-    """Trigger the `reingest` deployment on a running server, else run the flow here."""
-    _prefect_defaults(args.verbose)
+    """Trigger the `reingest` deployment where `seedflow serve` serves it, else run the flow here."""
+    parameters = _options(args, _REINGEST_OPTIONS, "reingest")
+    if parameters is None:
+        return 2
+    connected, api = _connect(args.verbose, "reingest")
+    if not connected:
+        return 1
     from flows import server
 
-    parameters: dict[str, Any] = {"force": args.force, "paths": args.path or None, "since": args.since}
-    if server.reachable(server.api_url()):
+    if api and server.deployment_served("ingest/reingest"):
         from prefect.deployments import run_deployment
 
         overrides = {k: v for k, v in {"source": args.source, "db": args.db}.items() if v}
@@ -67,27 +141,53 @@ def _reingest(args: argparse.Namespace) -> int:
         return 0
     from flows.ingest import ingest
 
-    return _run_locally(ingest, args, parameters, "reingest")
+    return _run_locally(ingest, args, parameters, "reingest", api)
+
+
+def _server(args: argparse.Namespace) -> int:
+    """Status of the seedflow-local Prefect server, or stop it."""
+    from flows.server import LocalServer
+
+    local = LocalServer.configured()
+    pid, up = local.pid(), local.up()
+    origin = f"started by seedflow, pid {pid}" if pid else "not started by seedflow (`make server`?)"
+    if args.action == "status":
+        if up:
+            print(f"seedflow server: up at {local.ui_url} ({origin}; state in {local.home})")
+            return 0
+        state = f"starting (pid {pid}; log {local.log})" if pid else "not running (`seedflow ingest` starts it)"
+        print(f"seedflow server: {state}")
+        return 1
+    if local.stop():
+        print(f"seedflow server: stopped (pid {pid})")
+        return 0
+    if up:
+        print(f"seedflow server: the server at {local.ui_url} was {origin}: stop it where it runs", file=sys.stderr)
+        return 1
+    print("seedflow server: not running")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
-    _prefect_defaults(verbose=True)
+    connected, url = _connect(True, "serve")
+    if not connected:
+        return 1
+    from flows import server
+
+    if not url or not server.reachable(url):
+        print(
+            f"seedflow serve needs a running Prefect server: {url or 'SEEDFLOW_EPHEMERAL asks for none'} is not "
+            "answering (unset SEEDFLOW_EPHEMERAL and PREFECT_API_URL to use the seedflow-local one)",
+            file=sys.stderr,
+        )
+        return 1
     import httpx
 
     from deployments.definitions import Schedule
     from deployments.serve import serve
-    from flows import server
     from flows.settings import Settings
 
-    url = server.api_url()
-    if not server.reachable(url):
-        print(
-            "seedflow serve needs a running Prefect server: start one with `make server`, then "
-            "export PREFECT_API_URL=http://127.0.0.1:4200/api",
-            file=sys.stderr,
-        )
-        return 1
     schedule = Schedule.from_environment()
     if args.interval:
         schedule = Schedule(interval_seconds=args.interval)
@@ -181,23 +281,39 @@ def _duplicates(args: argparse.Namespace) -> int:
     return 0
 
 
+class _OptionDefaultsFormatter(argparse.HelpFormatter):
+    """Quotes each option's default from IngestOptions, imported only when the help is shown."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        from flows.options import IngestOptions, describe_default
+
+        field = IngestOptions.model_fields.get(action.dest)
+        if field is None or field.default is None or isinstance(field.default, bool):
+            return action.help
+        return f"{action.help} (default {describe_default(action.dest)})"
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="seedflow", description="Scheduled document ingestion on Prefect.")
     commands = top.add_subparsers(dest="command", required=True)
     db_help = "SQLAlchemy URL of the store (default: $SEEDFLOW_DATABASE_URL, then ./.seedflow/seedflow.db)"
 
-    ingest = commands.add_parser("ingest", help="run the ingest flow once and print a summary")
+    ingest = commands.add_parser(
+        "ingest", help="run the ingest flow once and print a summary", formatter_class=_OptionDefaultsFormatter
+    )
     ingest.add_argument("--source", help="folder to ingest (default: $SEEDFLOW_SOURCE, then ./seeds)")
     ingest.add_argument("--db", help=db_help)
-    ingest.add_argument("--force", action="store_true", help="re-read every file, even unchanged ones")
-    ingest.add_argument("--batch-size", type=int, default=250, help="documents per task run (default 250)")
-    ingest.add_argument("--workers", type=int, default=1, help="processes for the CPU-bound stages (default 1)")
+    ingest.add_argument("--force", action="store_true", default=None, help="re-read every file, even unchanged ones")
+    ingest.add_argument("--batch-size", type=int, help="documents per task run")
+    ingest.add_argument("--workers", type=int, help="processes for the CPU-bound stages")
     ingest.add_argument("--dask-address", help="run the CPU-bound stages on this Dask scheduler (tcp://HOST:PORT)")
     ingest.add_argument(
         "--extension", dest="extensions", action="append",
         help="ingest files with this extension (repeatable; '' for none; default .txt .text .md .markdown .html .htm .xhtml and none)",
     )
-    ingest.add_argument("--max-bytes", type=int, default=20 * 1024 * 1024, help="reject larger files unread (default 20 MB)")
+    ingest.add_argument("--max-bytes", type=int, help="reject larger files unread")
+    ingest.add_argument("--settle-seconds", type=float, help="leave files modified this recently for the next run")
+    ingest.add_argument("--max-seconds", type=float, help="time limit for parsing one file")
     ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs on the console")
     ingest.set_defaults(handler=_ingest)
 
@@ -218,9 +334,9 @@ def parser() -> argparse.ArgumentParser:
     history.set_defaults(handler=_history)
 
     reingest = commands.add_parser("reingest", help="re-ingest by hand (through the server when one is running)")
-    reingest.add_argument("--path", action="append", help="only keys matching this glob (repeatable)")
+    reingest.add_argument("--path", dest="paths", action="append", help="only keys matching this glob (repeatable)")
     reingest.add_argument("--since", type=date.fromisoformat, help="only files modified after this date (YYYY-MM-DD)")
-    reingest.add_argument("--force", action="store_true", help="re-read the selected files even if unchanged")
+    reingest.add_argument("--force", action="store_true", default=None, help="re-read the selected files even if unchanged")
     reingest.add_argument("--source", help="folder to ingest (default: the deployment's, or $SEEDFLOW_SOURCE)")
     reingest.add_argument("--db", help=db_help)
     reingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs on the console")
@@ -242,13 +358,22 @@ def parser() -> argparse.ArgumentParser:
     duplicates.add_argument("--db", help=db_help)
     duplicates.add_argument("--json", action="store_true", help="one JSON object per cluster (JSON Lines)")
     duplicates.set_defaults(handler=_duplicates)
+
+    server = commands.add_parser("server", help="the seedflow-local Prefect server that ingest starts and leaves running")
+    server.add_argument("action", choices=["status", "stop"])
+    server.set_defaults(handler=_server)
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from storage.errors import StoreNotReady
+
     args = parser().parse_args(argv)
     try:
         return args.handler(args)
+    except StoreNotReady as error:
+        print(f"seedflow {args.command}: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

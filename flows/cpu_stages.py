@@ -9,6 +9,7 @@ order either way, so the store sees the same sequence of writes whatever the par
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,16 +19,22 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 from prefect.utilities.annotations import quote
 
-from tasks.clean import clean_task
 from storage.record import Document
 from tasks.batch import Batch
-from tasks.extract import extract_task
-from tasks.language import detect_language_task
-
-STAGES: tuple[Task[..., Batch], ...] = (extract_task, clean_task, detect_language_task)
 
 Configure = Callable[[Task[..., Any], str], Task[..., Any]]
 Account = Callable[[Task[..., Any], float, int, int], None]
+
+
+@functools.cache
+def stages() -> tuple[Task[..., Batch], ...]:
+    """The stages, imported with the first batch: a re-scan that finds nothing changed has
+    none, and skips loading the extraction and language stack (a sixth of its start-up)."""
+    from tasks.clean import clean_task
+    from tasks.extract import extract_task
+    from tasks.language import detect_language_task
+
+    return (extract_task, clean_task, detect_language_task)
 
 
 def _passing(runner: TaskRunner[Any] | None) -> Callable[[Batch], Any]:
@@ -53,7 +60,7 @@ def process(
     if runner is None:
         for number, documents in numbered:
             batch = Batch(documents)
-            for stage, extra in zip(STAGES, options):
+            for stage, extra in zip(stages(), options):
                 began = time.perf_counter()
                 batch = configured(stage, f"{stage.name}[{number}/{total}]")(passing(batch), **extra)
                 account(stage, began, 1, len(batch.documents))
@@ -64,7 +71,7 @@ def process(
     finished: dict[int, Batch] = {}
 
     def start(number: int, index: int, batch: Batch) -> None:
-        stage = STAGES[index]
+        stage = stages()[index]
         task = configured(stage, f"{stage.name}[{number}/{total}]")
         future = runner.submit(task, {"batch": passing(batch), **options[index]})
         in_flight[future] = (number, index, time.perf_counter())
@@ -86,8 +93,8 @@ def process(
         future = next(as_completed(list(in_flight)))
         number, index, began = in_flight.pop(future)
         batch = future.result()
-        account(STAGES[index], began, 1, len(batch.documents))
-        if index + 1 < len(STAGES):
+        account(stages()[index], began, 1, len(batch.documents))
+        if index + 1 < len(stages()):
             start(number, index + 1, batch)
         else:
             finished[number] = batch

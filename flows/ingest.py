@@ -20,6 +20,7 @@ from prefect.utilities.annotations import quote
 from flows.artifacts import Progress, publish
 from flows.cpu_stages import process
 from flows.locks import one_ingest_per_source
+from flows.options import DEFAULTS, IngestOptions
 from flows.runners import cpu_runner
 from flows.report import RunReport
 from flows.settings import Settings
@@ -30,11 +31,8 @@ from tasks.dedupe import dedupe_task
 from tasks.discover import Selection, discover_task, extension_set
 from storage.record import Document
 from tasks.batch import Batch
-from tasks.extract import DEFAULT_MAX_BYTES
 from tasks.sources import open_source
 from tasks.store import store_deletions_task, store_task
-
-DEFAULT_BATCH_SIZE = 250
 
 
 def _run_name() -> str:
@@ -54,19 +52,24 @@ def _batches(documents: list[Document], size: int) -> Iterator[list[Document]]:
 def ingest(
     source: str | None = None,
     db: str | None = None,
-    force: bool = False,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    workers: int = 1,
-    dask_address: str | None = None,
-    paths: list[str] | None = None,
-    since: date | None = None,
-    retries: int = 3,
-    retry_delay_seconds: float = 2.0,
-    extensions: list[str] | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    follow_outside_symlinks: bool = False,
+    force: bool = DEFAULTS.force,
+    batch_size: int = DEFAULTS.batch_size,
+    workers: int = DEFAULTS.workers,
+    dask_address: str | None = DEFAULTS.dask_address,
+    paths: list[str] | None = DEFAULTS.paths,
+    since: date | None = DEFAULTS.since,
+    retries: int = DEFAULTS.retries,
+    retry_delay_seconds: float = DEFAULTS.retry_delay_seconds,
+    extensions: list[str] | None = DEFAULTS.extensions,
+    max_bytes: int = DEFAULTS.max_bytes,
+    follow_outside_symlinks: bool = DEFAULTS.follow_outside_symlinks,
+    settle_seconds: float | None = None,
+    max_seconds: float = DEFAULTS.max_seconds,
 ) -> dict[str, Any]:
     """Ingest the source folder once and return the run report.
+
+    The parameters are those of `flows.options.IngestOptions`, with its defaults
+    (`settle_seconds=None`: $SEEDFLOW_SETTLE_SECONDS, else 1 s, read as the run starts).
 
     With `workers` > 1 (or a `dask_address`) the CPU-bound stages run in a process pool or
     on a Dask cluster (`flows.runners`, `flows.cpu_stages`); dedupe and store always run
@@ -81,17 +84,25 @@ def ingest(
     `max_bytes` rejects larger files without reading them; a symlink whose target lies
     outside the source is rejected unless `follow_outside_symlinks`.
     """
+    options = IngestOptions.given(
+        force=force, batch_size=batch_size, workers=workers, dask_address=dask_address, paths=paths, since=since,
+        retries=retries, retry_delay_seconds=retry_delay_seconds, extensions=extensions, max_bytes=max_bytes,
+        follow_outside_symlinks=follow_outside_symlinks, settle_seconds=settle_seconds, max_seconds=max_seconds,
+    )  # fmt: skip
+    return _ingest(Settings.resolve(source, db), options)
+
+
+def _ingest(settings: Settings, options: IngestOptions) -> dict[str, Any]:
     started = time.perf_counter()
-    settings = Settings.resolve(source, db)
     url = settings.database_url
     logger = get_run_logger()
     flow_run_id = str(runtime.flow_run.id) if runtime.flow_run.id else None
     report = RunReport(source=str(settings.source), database_url=display_url(url), flow_run_id=flow_run_id)
     # Doubling delays ride out a database restart without hammering it.
-    backoff = [retry_delay_seconds * 2**attempt for attempt in range(retries)]
+    backoff = [options.retry_delay_seconds * 2**attempt for attempt in range(options.retries)]
 
     def configured(stage: Task[..., Any], label: str) -> Task[..., Any]:
-        return stage.with_options(task_run_name=label, retries=retries, retry_delay_seconds=backoff)
+        return stage.with_options(task_run_name=label, retries=options.retries, retry_delay_seconds=backoff)
 
     def account(stage: Task[..., Any], began: float, runs: int, documents: int) -> None:
         report.stage_seconds[stage.name] += time.perf_counter() - began
@@ -107,25 +118,26 @@ def ingest(
     # The run's tags (`manual`, `scheduled`, `watch`) describe the flow run; left on every task
     # run they make Prefect look up tag concurrency limits before each one, a wait per task.
     untagged = TagsContext(current_tags=set())
-    origin = open_source(str(settings.source), follow_outside_symlinks)
-    with one_ingest_per_source(settings.source), cpu_runner(workers, dask_address) as runner, untagged:
+    origin = open_source(str(settings.source), options.follow_outside_symlinks)
+    with one_ingest_per_source(settings.source), cpu_runner(options.workers, options.dask_address) as runner, untagged:
         migrate.upgrade(url)
         run_id = runs.begin(url, flow_run_id, str(settings.source))
         status = RunStatus.FAILED
         try:
-            selection = Selection(paths=tuple(paths or ()), since=datetime.combine(since, dtime.min) if since else None)
+            since = datetime.combine(options.since, dtime.min) if options.since else None
+            selection = Selection(paths=tuple(options.paths or ()), since=since)
             began = time.perf_counter()
             discovery = configured(discover_task, "discover")(
-                origin, url, force, extensions=extension_set(extensions), selection=selection
+                origin, url, options.force, extensions=extension_set(options.extensions), selection=selection
             )
             account(discover_task, began, 1, discovery.seen)
             report.counts["unchanged"] += discovery.unchanged
-            total = -(-len(discovery.documents) // batch_size)
+            total = -(-len(discovery.documents) // options.batch_size)
             progress = Progress(total)
             logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
-            numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
-            extract_options = {"source": origin, "max_bytes": max_bytes, "settle_seconds": settings.settle_seconds}
-            parallelism = max(workers, 2) if dask_address else workers
+            numbered = enumerate(_batches(discovery.documents, options.batch_size), start=1)
+            extract_options = {"source": origin, "max_bytes": options.max_bytes, "settle_seconds": options.settle_seconds}
+            parallelism = max(options.workers, 2) if options.dask_address else options.workers
             for number, batch in process(numbered, total, configured, account, runner, parallelism, extract_options):
                 batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)
                 batch = run(store_task, f"store[{number}/{total}]", batch, url, run_id, flow_run_id)

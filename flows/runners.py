@@ -14,8 +14,6 @@ from typing import Any
 from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
-from tasks.language import warm_up
-
 
 @contextmanager
 def _api_shared_with_workers() -> Iterator[None]:
@@ -50,6 +48,8 @@ def cpu_runner(workers: int = 1, dask_address: str | None = None) -> Iterator[Ta
         with DaskTaskRunner(address=dask_address) as runner:
             yield runner
     elif workers > 1:
+        from tasks.language import warm_up
+
         with _api_shared_with_workers(), ProcessPoolTaskRunner(max_workers=workers, initializer=warm_up) as runner:
             yield runner
     else:

@@ -8,8 +8,6 @@ from pathlib import Path
 
 DEFAULT_SOURCE = "./seeds"
 DEFAULT_STATE_DIR = Path(".seedflow")
-# A file modified more recently than this may still be being written: it waits for the next run.
-DEFAULT_SETTLE_SECONDS = 1.0
 
 
 def default_database_url() -> str:
@@ -20,12 +18,10 @@ def default_database_url() -> str:
 class Settings:
     source: Path
     database_url: str
-    settle_seconds: float = DEFAULT_SETTLE_SECONDS
 
     @classmethod
     def resolve(cls, source: str | os.PathLike[str] | None = None, database_url: str | None = None) -> Settings:
         """A flag wins over `SEEDFLOW_SOURCE` / `SEEDFLOW_DATABASE_URL`, which win over the defaults."""
         chosen_source = source or os.environ.get("SEEDFLOW_SOURCE") or DEFAULT_SOURCE
         chosen_url = database_url or os.environ.get("SEEDFLOW_DATABASE_URL") or default_database_url()
-        settle = float(os.environ.get("SEEDFLOW_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))
-        return cls(source=Path(chosen_source).resolve(), database_url=chosen_url, settle_seconds=settle)
+        return cls(source=Path(chosen_source).resolve(), database_url=chosen_url)

@@ -2,19 +2,25 @@
 
 Alembic is imported only when a store needs upgrading: importing it costs ~0.6 s, a
 tenth of an unchanged re-scan, and a store already at head only needs one SELECT.
+Only writers migrate: a read checks the store is there and at head (`require_current`)
+and otherwise says what is wrong, leaving the database as it found it.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from storage.dialect import serialize_migrations
-from storage.session import get_engine
+from storage.errors import NoStore, StoreOutdated, StoreUnknown
+from storage.session import display_url, get_engine, is_missing_database
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -38,29 +44,81 @@ def head() -> str | None:
 
 
 @functools.cache
+def known_revisions() -> frozenset[str]:
+    """Every revision of the migration chain, read from the files without Alembic."""
+    return frozenset(value for kind, value in _chain() if kind == "revision")
+
+
+@functools.cache
 def newest_revision() -> str | None:
     """The head of the (linear) migration chain, read from the files without Alembic."""
-    revisions, parents = set(), set()
-    for script in (MIGRATIONS / "versions").glob("*.py"):
-        for kind, value in _REVISION.findall(script.read_text(encoding="utf-8")):
-            (revisions if kind == "revision" else parents).add(value)
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
+    parents = {value for kind, value in _chain() if kind == "down_revision"}
+    heads = known_revisions() - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+def _chain() -> list[tuple[str, str]]:
+    return [
+        found
+        for script in (MIGRATIONS / "versions").glob("*.py")
+        for found in _REVISION.findall(script.read_text(encoding="utf-8"))
+    ]
+
+
+def _revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+@contextmanager
+def _reading(url: str) -> Iterator[Connection]:
+    """A connection that never creates the store; NoStore when there is no database at all."""
+    try:
+        connection = get_engine(url, create=False).connect()
+    except OperationalError as error:
+        if is_missing_database(url, error):
+            raise NoStore(display_url(url)) from None
+        raise
+    with connection:
+        yield connection
 
 
 def current(url: str) -> str | None:
-    """The revision the store at `url` is at (None for an empty store)."""
-    with get_engine(url).connect() as connection:
-        if not inspect(connection).has_table("alembic_version"):
-            return None
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    """The revision the store at `url` is at (None for an empty or missing store, left so)."""
+    try:
+        with _reading(url) as connection:
+            return _revision(connection)
+    except NoStore:
+        return None
+
+
+def require_current(url: str) -> None:
+    """Let a read go ahead only on a seedflow store at the newest schema revision.
+
+    Raises NoStore (no database, or one without seedflow's schema), StoreOutdated (an
+    older revision: `seedflow db upgrade` brings it up) or StoreUnknown (a revision these
+    migrations do not have, such as a newer seedflow's). Nothing is created or migrated.
+    """
+    with _reading(url) as connection:
+        revision = _revision(connection)
+    shown = display_url(url)
+    if revision is None:
+        raise NoStore(shown)
+    if revision == newest_revision():
+        return
+    if revision in known_revisions():
+        raise StoreOutdated(shown, revision, newest_revision())
+    raise StoreUnknown(shown, revision)
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the store to `revision`; a store already there is left untouched."""
+    """Bring the store to `revision`, creating it if need be; a store already there is left untouched."""
     newest = newest_revision()
-    if revision == "head" and newest is not None and current(url) == newest:
-        return
+    if revision == "head" and newest is not None:
+        with get_engine(url).connect() as connection:
+            if _revision(connection) == newest:
+                return
     from alembic import command
 
     config = _config()

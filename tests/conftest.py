@@ -13,6 +13,9 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 # Tests write files and ingest them at once; the settle window is tested on its own.
 os.environ["SEEDFLOW_SETTLE_SECONDS"] = "0"
+# A `seedflow ingest` here reports to the session's API (or a test's own server), never
+# starting or reusing the checkout's lasting local server; the lifecycle is tested on its own.
+os.environ["SEEDFLOW_EPHEMERAL"] = "1"
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
