@@ -5,11 +5,10 @@ Its own module so the watcher names the event without importing the pipeline.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 CHANGED_EVENT = "seedflow.source.changed"
 
 
-def source_resource_id(source: Path) -> str:
+def source_resource_id(source: str) -> str:
     """The event resource that names one watched source folder."""
     return f"seedflow.source.{source}"

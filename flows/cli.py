@@ -196,7 +196,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings.resolve(args.source, args.db)
     print(f"seedflow serve: watching {settings.source}, deployments ingest/ingest, ingest/watch, ingest/reingest on {url}")
     try:
-        serve(settings, schedule)
+        serve(settings, schedule, args.poll_seconds)
     except httpx.TransportError as error:
         # The server went away first (stopped before `serve`, or the network): the runner's
         # last call fails, and a traceback would only bury what happened.
@@ -301,7 +301,7 @@ def parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser(
         "ingest", help="run the ingest flow once and print a summary", formatter_class=_OptionDefaultsFormatter
     )
-    ingest.add_argument("--source", help="folder to ingest (default: $SEEDFLOW_SOURCE, then ./seeds)")
+    ingest.add_argument("--source", help="folder or URL (s3://, sftp://, …) to ingest (default: $SEEDFLOW_SOURCE, then ./seeds)")
     ingest.add_argument("--db", help=db_help)
     ingest.add_argument("--force", action="store_true", default=None, help="re-read every file, even unchanged ones")
     ingest.add_argument("--batch-size", type=int, help="documents per task run")
@@ -343,10 +343,14 @@ def parser() -> argparse.ArgumentParser:
     reingest.set_defaults(handler=_reingest)
 
     serve = commands.add_parser("serve", help="serve the deployments and watch the source folder")
-    serve.add_argument("--source", help="folder to watch and ingest (default: $SEEDFLOW_SOURCE, then ./seeds)")
+    serve.add_argument("--source", help="folder or URL to watch and ingest (default: $SEEDFLOW_SOURCE, then ./seeds)")
     serve.add_argument("--db", help=db_help)
     serve.add_argument("--interval", type=int, help="seconds between scheduled runs (default 600)")
     serve.add_argument("--cron", help="cron expression for scheduled runs, instead of the interval")
+    serve.add_argument(
+        "--poll-seconds", type=float,
+        help="how often a remote source's listing is checked for changes (default 60; folders are watched instead)",
+    )
     serve.set_defaults(handler=_serve)
 
     database = commands.add_parser("db", help="inspect or upgrade the store's schema")

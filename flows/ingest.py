@@ -97,7 +97,9 @@ def _ingest(settings: Settings, options: IngestOptions) -> dict[str, Any]:
     url = settings.database_url
     logger = get_run_logger()
     flow_run_id = str(runtime.flow_run.id) if runtime.flow_run.id else None
-    report = RunReport(source=str(settings.source), database_url=display_url(url), flow_run_id=flow_run_id)
+    origin = open_source(settings.source, options.follow_outside_symlinks)
+    # Shown in summaries, artifacts and the store: never with a credential the URL carries.
+    report = RunReport(source=origin.display, database_url=display_url(url), flow_run_id=flow_run_id)
     # Doubling delays ride out a database restart without hammering it.
     backoff = [options.retry_delay_seconds * 2**attempt for attempt in range(options.retries)]
 
@@ -118,10 +120,9 @@ def _ingest(settings: Settings, options: IngestOptions) -> dict[str, Any]:
     # The run's tags (`manual`, `scheduled`, `watch`) describe the flow run; left on every task
     # run they make Prefect look up tag concurrency limits before each one, a wait per task.
     untagged = TagsContext(current_tags=set())
-    origin = open_source(str(settings.source), options.follow_outside_symlinks)
     with one_ingest_per_source(settings.source), cpu_runner(options.workers, options.dask_address) as runner, untagged:
         migrate.upgrade(url)
-        run_id = runs.begin(url, flow_run_id, str(settings.source))
+        run_id = runs.begin(url, flow_run_id, origin.display)
         status = RunStatus.FAILED
         try:
             since = datetime.combine(options.since, dtime.min) if options.since else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from prefect import get_client
 from prefect.concurrency.sync import concurrency
@@ -21,12 +20,12 @@ from prefect.exceptions import ObjectNotFound
 LEASE_SECONDS = 60
 
 
-def source_limit_name(source: Path) -> str:
-    digest = hashlib.sha256(str(source).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+def source_limit_name(source: str) -> str:
+    digest = hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return f"seedflow-ingest-{digest}"
 
 
-def ensure_source_limit(source: Path) -> str:
+def ensure_source_limit(source: str) -> str:
     """Create (or reset to 1) the limit that serialises ingests of `source`."""
     name = source_limit_name(source)
     with get_client(sync_client=True) as client:
@@ -44,7 +43,7 @@ def _limit_exists(name: str) -> bool:
 
 
 @contextmanager
-def one_ingest_per_source(source: Path) -> Iterator[None]:
+def one_ingest_per_source(source: str) -> Iterator[None]:
     """Hold the source's slot for the whole run, where `seedflow serve` has set one up."""
     name = source_limit_name(source)
     if not _limit_exists(name):

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tasks.sources import is_url
+
 DEFAULT_SOURCE = "./seeds"
 DEFAULT_STATE_DIR = Path(".seedflow")
 
@@ -16,7 +18,9 @@ def default_database_url() -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    source: Path
+    """`source` is a folder's absolute path, or a URL as given (s3://, sftp://, file:// ...)."""
+
+    source: str
     database_url: str
 
     @classmethod
@@ -24,4 +28,5 @@ class Settings:
         """A flag wins over `SEEDFLOW_SOURCE` / `SEEDFLOW_DATABASE_URL`, which win over the defaults."""
         chosen_source = source or os.environ.get("SEEDFLOW_SOURCE") or DEFAULT_SOURCE
         chosen_url = database_url or os.environ.get("SEEDFLOW_DATABASE_URL") or default_database_url()
-        return cls(source=Path(chosen_source).resolve(), database_url=chosen_url)
+        location = str(chosen_source)
+        return cls(source=location if is_url(location) else str(Path(location).resolve()), database_url=chosen_url)

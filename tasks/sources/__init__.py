@@ -21,11 +21,17 @@ __all__ = [
     "Source",
     "SourceEntry",
     "SourceUnavailable",
+    "is_url",
     "open_source",
 ]
 
 # A scheme followed by "//": "my:folder" is still a folder name.
 _URL = re.compile(r"\A([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def is_url(location: str) -> bool:
+    """Whether `location` names a URL rather than a folder ("my:folder" is a folder name)."""
+    return _URL.match(location) is not None
 
 
 def open_source(location: str, follow_outside_symlinks: bool = False) -> Source:
