@@ -137,7 +137,10 @@ def _ingest(settings: Settings, options: IngestOptions) -> dict[str, Any]:
             progress = Progress(total)
             logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
             numbered = enumerate(_batches(discovery.documents, options.batch_size), start=1)
-            extract_options = {"source": origin, "max_bytes": options.max_bytes, "settle_seconds": options.settle_seconds}
+            extract_options = {
+                "source": origin, "max_bytes": options.max_bytes, "settle_seconds": options.settle_seconds,
+                "max_seconds": options.max_seconds,
+            }
             parallelism = max(options.workers, 2) if options.dask_address else options.workers
             for number, batch in process(numbered, total, configured, account, runner, parallelism, extract_options):
                 batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 # Stored together as a version's `meta` and exported as top-level fields.
 METADATA_FIELDS = ("format", "encoding", "author", "canonical_url", "language_hint")
+# Metadata only some documents carry (paged formats' page count). Each is hashed only when
+# set, so adding one here leaves every stored document's identity unchanged: a forced
+# re-ingest does not rewrite a corpus because the record gained a field.
+OPTIONAL_FIELDS = ("pages",)
 # What a version's identity is made of: a re-ingest that changes none of these writes
 # nothing. File fingerprints (size, mtime, sha256) and pipeline state are left out on
 # purpose: touching a file, or re-reading it, is not a new version of the document.
@@ -53,6 +57,7 @@ class Document:
     author: str | None = None
     canonical_url: str | None = None
     language_hint: str | None = None
+    pages: int | None = None
     text: str = ""
     content_hash: str | None = None
     language: str = "und"
@@ -81,6 +86,7 @@ class Document:
     def record_hash(self) -> str:
         """Hash of the recorded fields, so an unchanged re-ingest writes nothing."""
         payload = {name: getattr(self, name) for name in RECORDED_FIELDS}
+        payload.update((name, getattr(self, name)) for name in OPTIONAL_FIELDS if getattr(self, name) is not None)
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -104,7 +110,7 @@ def version_values(
         near_duplicate_of=doc.near_duplicate_of,
         similarity=doc.similarity,
         error=doc.error,
-        meta={name: getattr(doc, name) for name in METADATA_FIELDS},
+        meta={name: getattr(doc, name) for name in (*METADATA_FIELDS, *OPTIONAL_FIELDS)},
         file_sha256=doc.file_sha256,
         size=doc.size,
         mtime_ns=doc.mtime_ns,
@@ -131,7 +137,7 @@ def document_from_version(key: str, version: DocumentVersion) -> Document:
         duplicate_of=version.duplicate_of,
         near_duplicate_of=version.near_duplicate_of,
         similarity=version.similarity,
-        **{name: version.meta.get(name) for name in METADATA_FIELDS},
+        **{name: version.meta.get(name) for name in (*METADATA_FIELDS, *OPTIONAL_FIELDS)},
     )
 
 
@@ -157,6 +163,7 @@ def export_record(version: DocumentVersion, key: str) -> dict[str, Any]:
         "near_duplicate_of": version.near_duplicate_of,
         "similarity": version.similarity,
         "error": version.error,
+        **dict.fromkeys(OPTIONAL_FIELDS),
         **version.meta,
         "file_sha256": version.file_sha256,
         "ingested_at": utc(version.ingested_at).isoformat(),

@@ -14,14 +14,18 @@ from prefect.cache_policies import NO_CACHE
 
 from storage.record import Document
 from tasks.batch import Batch
-from tasks.formats import Hints, Rejected, format_for
+from tasks.formats import Hints, Rejected, format_for, isolation
 from tasks.sources.base import EntryChanging, ReadError, Source, SourceEntry
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
-def parse(doc: Document, data: bytes) -> None:
-    """Fill the document's text and metadata from its bytes, or reject it with the reason."""
+def parse(doc: Document, data: bytes, max_seconds: float = isolation.MAX_SECONDS) -> None:
+    """Fill the document's text and metadata from its bytes, or reject it with the reason.
+
+    A native parser (an `isolated` format) runs in a worker process: one that takes longer
+    than `max_seconds`, runs out of memory or crashes rejects its file, not the run.
+    """
     try:
         chosen = format_for(doc.key, data)
     except Rejected as refusal:
@@ -29,7 +33,7 @@ def parse(doc: Document, data: bytes) -> None:
         return
     doc.format = chosen.name
     try:
-        found = chosen.extract(data, Hints(name=doc.key))
+        found = isolation.extract(chosen, data, Hints(name=doc.key), max_seconds)
     except Rejected as refusal:
         doc.encoding = refusal.encoding
         doc.reject(str(refusal))
@@ -39,10 +43,15 @@ def parse(doc: Document, data: bytes) -> None:
         return
     doc.text, doc.title, doc.published, doc.encoding = found.text, found.title, found.published, found.encoding
     doc.author, doc.canonical_url, doc.language_hint = found.author, found.canonical_url, found.language_hint
+    doc.pages = found.pages
 
 
 def extract(
-    batch: Batch, source: Source, max_bytes: int = DEFAULT_MAX_BYTES, settle_seconds: float = 0.0
+    batch: Batch,
+    source: Source,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    settle_seconds: float = 0.0,
+    max_seconds: float = isolation.MAX_SECONDS,
 ) -> Batch:
     """Read and parse every pending document; one that fails is rejected with its reason."""
     counts: Counter[str] = Counter()
@@ -64,7 +73,7 @@ def extract(
             doc.unchanged = True
             counts["unchanged"] += 1
             continue
-        parse(doc, data)
+        parse(doc, data, max_seconds)
         counts["rejected" if doc.status == "rejected" else "extracted"] += 1
     batch.counts.update({f"extract.{k}": v for k, v in counts.items()})
     return batch

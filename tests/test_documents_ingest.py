@@ -32,12 +32,12 @@ def test_office_documents_are_ingested_with_their_format_and_metadata(tmp_path: 
     spec, deck = specs(2)
     write_docx(spec, source / "report.docx")
     write_pptx(deck, source / "slides.pptx")
-    for sample in SAMPLES.iterdir():
-        shutil.copy(sample, source / sample.name)
+    for name in ("sample.odt", "sample.rtf", "sample.epub", "encrypted-aes256.pdf"):
+        shutil.copy(SAMPLES / name, source / name)
     (source / "mail.eml").write_bytes(_mail((source / "report.docx").read_bytes()))
     (source / "photo.docx").write_bytes(PNG)
     (source / "laughs.docx").write_bytes(rezip((source / "report.docx").read_bytes(), {"word/document.xml": BILLION_LAUGHS}))
-    (source / "empty.docx").write_bytes(b"")
+    (source / "empty.pdf").write_bytes(b"")
     (source / "notes.txt").write_text("A plain note that sits beside the office files and must be stored.", encoding="utf-8")
 
     report = ingest(source=str(source), db=sqlite_url, retry_delay_seconds=0)
@@ -55,6 +55,7 @@ def test_office_documents_are_ingested_with_their_format_and_metadata(tmp_path: 
     assert (mail["title"], mail["published"]) == ("Flood report", "2024-03-04")
     assert "Attachment: report.docx" in mail["text"] and folded(spec.body[0]) in folded(mail["text"])
     rejected = {k: r["error"] for k, r in records.items() if r["status"] == "rejected"}
-    assert set(rejected) == {"photo.docx", "laughs.docx", "empty.docx"}
+    assert set(rejected) == {"photo.docx", "laughs.docx", "empty.pdf", "encrypted-aes256.pdf"}
     assert "XML entity expansion refused" in rejected["laughs.docx"]
-    assert report["outcomes"]["rejected"] == 3
+    assert rejected["encrypted-aes256.pdf"] == "encrypted: needs a password"
+    assert report["outcomes"]["rejected"] == 4

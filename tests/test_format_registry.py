@@ -27,8 +27,10 @@ FAKE_PDF = FileFormat(
 
 
 def test_default_extensions_are_every_registered_format_s_plus_extensionless() -> None:
-    assert DEFAULT_EXTENSIONS == frozenset().union(*(f.extensions for f in FORMATS)) | {""}
+    assert DEFAULT_EXTENSIONS == frozenset().union(*(f.extensions for f in FORMATS if f.by_default)) | {""}
     assert {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ""} <= DEFAULT_EXTENSIONS
+    assert {".pdf", ".docx", ".odt", ".rtf", ".epub", ".pptx", ".eml"} <= DEFAULT_EXTENSIONS
+    assert ".png" not in DEFAULT_EXTENSIONS
 
 
 @pytest.mark.parametrize(
@@ -72,7 +74,7 @@ def test_a_format_appended_to_the_table_is_picked_up(monkeypatch: pytest.MonkeyP
     csv = FileFormat(
         name="csv", extensions=frozenset({".csv"}), sniff=lambda data: False, extract=csv_rows, binary=False
     )
-    monkeypatch.setattr(registry, "FORMATS", (*FORMATS, csv, FAKE_PDF))
+    monkeypatch.setattr(registry, "FORMATS", (*TODAY, csv, FAKE_PDF))
     assert format_for("table.csv", b"a,b\n") is csv
     chosen, found = extract_any(b"a,b\n1,2\n", Hints(name="table.csv"))
     assert (chosen.name, found.text) == ("csv", "a b\n1 2\n")

@@ -56,3 +56,11 @@ def test_language_is_deterministic_and_says_und() -> None:
     assert detect("")[0] == "und"
     assert detect("12345 67890 !!! ???")[0] == "und"
     assert detect("这是一个用中文写的新闻报道，用来测试语言识别。")[0] == "zh"
+
+
+def test_an_optional_field_left_unset_keeps_a_stored_identity() -> None:
+    """The hash a version was stored with before `pages` existed is the hash it has now."""
+    doc = Document(key="a.txt", path="a.txt", text="words", content_hash="h", format="text")
+    assert doc.record_hash() == "45b9cd5a7b44c31faa4bfe50fe9e8956747bc04c594138c9dcb24c341bc54e1f"
+    doc.pages = 3
+    assert doc.record_hash() != "45b9cd5a7b44c31faa4bfe50fe9e8956747bc04c594138c9dcb24c341bc54e1f"

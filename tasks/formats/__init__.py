@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import os
 
-from tasks.formats import docx, email, epub, html, markdown, odt, pptx, rtf, text
+from tasks.formats import docx, email, epub, html, image, isolation, markdown, odt, pdf, pptx, rtf, text
 from tasks.formats.base import Extracted, FileFormat, Hints, Rejected
 from tasks.formats.sniff import binary_kind
 
 FORMATS: tuple[FileFormat, ...] = (
+    pdf.FORMAT,
+    image.FORMAT,
     docx.FORMAT,
     pptx.FORMAT,
     odt.FORMAT,
@@ -37,7 +39,7 @@ FALLBACK = text.FORMAT
 
 # "" stands for files without an extension, which are sniffed. Files with any other
 # extension are not even listed by default (see `tasks.sources.local`).
-DEFAULT_EXTENSIONS: frozenset[str] = frozenset().union(*(f.extensions for f in FORMATS)) | {""}
+DEFAULT_EXTENSIONS: frozenset[str] = frozenset().union(*(f.extensions for f in FORMATS if f.by_default)) | {""}
 
 __all__ = [
     "DEFAULT_EXTENSIONS",
@@ -72,6 +74,7 @@ def format_for(name: str, data: bytes) -> FileFormat:
 
 
 def extract_any(data: bytes, hints: Hints) -> tuple[FileFormat, Extracted]:
-    """Read `data` in this process by whatever format it is (containers read their members so)."""
+    """Read `data` by whatever format it is (containers and e-mail attachments read their
+    parts so); an isolated format's parser runs in a worker with the default time limit."""
     chosen = format_for(hints.name, data)
-    return chosen, chosen.extract(data, hints)
+    return chosen, isolation.extract(chosen, data, hints)

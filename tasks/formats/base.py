@@ -85,6 +85,9 @@ class FileFormat:
     # A binary format is recognised by its bytes alone; a textual one (HTML, Markdown, text)
     # only when no binary format claims the bytes.
     binary: bool = True
+    # Whether its extensions are ingested without `--extension`. Images are not: a folder's
+    # photos and logos should cost a listing, not an OCR pass each.
+    by_default: bool = True
 
     def claims(self, extension: str) -> bool:
         return extension in self.extensions

@@ -140,4 +140,4 @@ def _is_heading(paragraph: Any) -> bool:
     return name.startswith(_TITLE_STYLES)
 
 
-FORMAT = FileFormat(name="docx", extensions=frozenset({".docx", ".dotx"}), sniff=sniff, extract=extract)
+FORMAT = FileFormat(name="docx", extensions=frozenset({".docx", ".dotx"}), sniff=sniff, extract=extract, isolated=True)

@@ -230,4 +230,4 @@ def _metadata(package: Any) -> tuple[str | None, str | None, str | None]:
     return first(f"{_DC}title"), first(f"{_DC}creator"), published
 
 
-FORMAT = FileFormat(name="epub", extensions=frozenset({".epub"}), sniff=sniff, extract=extract)
+FORMAT = FileFormat(name="epub", extensions=frozenset({".epub"}), sniff=sniff, extract=extract, isolated=True)

@@ -171,4 +171,4 @@ def _metadata(archive: SafeZip) -> tuple[str | None, str | None, str | None]:
     return value(f"{_DC}title"), author, published
 
 
-FORMAT = FileFormat(name="odt", extensions=frozenset({".odt", ".ott"}), sniff=sniff, extract=extract)
+FORMAT = FileFormat(name="odt", extensions=frozenset({".odt", ".ott"}), sniff=sniff, extract=extract, isolated=True)

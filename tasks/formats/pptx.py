@@ -99,4 +99,4 @@ def _frame_paragraphs(frame: Any) -> Iterator[str]:
             yield text
 
 
-FORMAT = FileFormat(name="pptx", extensions=frozenset({".pptx", ".ppsx"}), sniff=sniff, extract=extract)
+FORMAT = FileFormat(name="pptx", extensions=frozenset({".pptx", ".ppsx"}), sniff=sniff, extract=extract, isolated=True)
