@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from storage.dialect import serialize_migrations
-from storage.session import get_engine
+from storage.session import display_url, get_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -68,3 +69,30 @@ def upgrade(url: str, revision: str = "head") -> None:
         serialize_migrations(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+class StoreMissing(LookupError):
+    """There is no seedflow store at the URL (reads never create one)."""
+
+
+class StoreOutdated(RuntimeError):
+    """The store's schema is behind this seedflow's (reads never migrate one)."""
+
+
+def require_current(url: str) -> None:
+    """Refuse a missing or outdated store before anything connects in a way that creates it.
+
+    SQLite creates a database file on connecting, so a missing file is refused first.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).is_file():
+            raise StoreMissing(f"no seedflow store at {display_url(url)}")
+    revision = current(url)
+    if revision is None:
+        raise StoreMissing(f"no seedflow store at {display_url(url)}")
+    if revision != newest_revision():
+        raise StoreOutdated(
+            f"the store at {display_url(url)} is at schema {revision}, this seedflow needs {newest_revision()}:"
+            " run `seedflow db upgrade`"
+        )
