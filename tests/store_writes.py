@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from storage import migrate, runs
 from storage.record import Document
 from storage.status import Status
@@ -31,7 +33,7 @@ class Writer:
 
 
 def doc(key: str, body: str, language: str = "en", fmt: str = "text", title: str | None = None) -> Document:
-    return Document(key=key, path=key, text=body, content_hash=f"hash:{body}", language=language, format=fmt,
+    return Document(key=key, path=key, text=body, content_hash=hashlib.sha256(body.encode()).hexdigest(), language=language, format=fmt,
                     title=title, language_score=1.0)
 
 
