@@ -134,7 +134,7 @@ def _versions(session: Session, since: int, upto: int, filters: Filters, keys_on
         )
     statement = filters.apply(session, statement.where(DocumentVersion.seq > since, DocumentVersion.seq <= upto))
     statement = statement.order_by(DocumentVersion.seq).execution_options(yield_per=1000)
-    for row in session.execute(statement):
+    for row in session.connection().execute(statement):
         if keys_only:
             yield {"change": row.change, "cursor": row.seq, "key": row.key, "version": row.version}
         else:

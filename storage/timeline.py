@@ -72,7 +72,7 @@ def as_of(session: Session, moment: datetime | str, filters: Filters) -> Iterato
         .where(DocumentVersion.status != Status.DELETED)
     )
     statement = filters.apply(session, statement).order_by(DocumentRow.key).execution_options(yield_per=1000)
-    for row in session.execute(statement):
+    for row in session.connection().execute(statement):
         yield export_record(row, row.key)  # type: ignore[arg-type]
 
 
