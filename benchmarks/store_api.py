@@ -97,11 +97,11 @@ def timed(call, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
 
 EXPORT = """
 import sys, time, resource
-from storage import Store, exports
-began = time.perf_counter()
+from storage import Store
+began, cpu = time.perf_counter(), time.process_time()
 with open(sys.argv[2], "wb") as out:
-    count = exports.write(Store(sys.argv[1]).export(), "parquet", out)
-print(count, time.perf_counter() - began, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    count = Store(sys.argv[1]).export_to(out, "parquet")
+print(count, time.perf_counter() - began, time.process_time() - cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
@@ -126,9 +126,10 @@ def measure(name: str, url: str, count: int, words: Sequence[str], workdir: Path
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", EXPORT, url, str(target)], capture_output=True, text=True, env=env,
                           check=True)
-    exported, seconds, peak_kb = done.stdout.split()
-    print(f"  parquet export: {int(exported):,} documents in {float(seconds):.1f} s = "
-          f"{int(exported) / float(seconds):,.0f} documents/s, peak RSS {int(peak_kb) / 1024:.0f} MB, "
+    exported, seconds, cpu, peak_kb = done.stdout.split()
+    count, seconds, cpu = int(exported), float(seconds), float(cpu)
+    print(f"  parquet export: {count:,} documents in {seconds:.1f} s = {count / seconds:,.0f} documents/s "
+          f"({count / cpu:,.0f} per CPU second of the exporting process), peak RSS {int(peak_kb) / 1024:.0f} MB, "
           f"file {target.stat().st_size / 1e6:.0f} MB")
 
 
@@ -158,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             get_engine.cache_clear()
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    print(f"benchmark process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; benchmark process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 
 

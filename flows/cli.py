@@ -120,21 +120,19 @@ def _store_url(args: argparse.Namespace) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from storage import Store, exports
-
     store = _open_store(args, "export")
     if store is None:
         return 1
-    records = store.export(_filters(args), all_versions=args.all_versions, as_of=args.as_of)
+    options = {"filters": _filters(args), "all_versions": args.all_versions, "as_of": args.as_of}
     try:
         if not args.output:
-            exports.write(records, args.format, sys.stdout.buffer if args.format == "parquet" else sys.stdout)
+            store.export_to(sys.stdout.buffer if args.format == "parquet" else sys.stdout, args.format, **options)
         elif args.format == "parquet":
             with open(args.output, "wb") as binary:
-                exports.write(records, args.format, binary)
+                store.export_to(binary, args.format, **options)
         else:
             with open(args.output, "w", encoding="utf-8", newline="") as out:
-                exports.write(records, args.format, out)
+                store.export_to(out, args.format, **options)
     except ValueError as error:
         print(f"seedflow export: {error}", file=sys.stderr)
         return 1

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
@@ -78,6 +78,19 @@ class Store:
             return
         with self._reading() as session:
             yield from exports.records(session, filters or Filters(), all_versions)
+
+    def export_to(
+        self, out: IO[Any], fmt: str = "jsonl", filters: Filters | None = None, all_versions: bool = False,
+        as_of: datetime | str | None = None,
+    ) -> int:
+        """Write what `export` yields to `out` as jsonl or csv (a text file) or parquet (a binary one)."""
+        chosen = filters or Filters()
+        with self._reading() as session:
+            if as_of is not None:
+                rows = timeline.as_of_rows(session, as_of, chosen)
+            else:
+                rows = exports.rows(session, chosen, all_versions)
+            return exports.write_rows(rows, fmt, out)
 
     def search(
         self, query: str, language: str | None = None, status: Status | str | None = None, limit: int = 10,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
 from storage.filters import Filters
@@ -59,6 +59,12 @@ def cutoff(session: Session, moment: datetime | str) -> ColumnElement[bool]:
 
 def as_of(session: Session, moment: datetime | str, filters: Filters) -> Iterator[dict[str, Any]]:
     """Each document's version current at `moment`, in key order; deleted ones absent."""
+    for row in as_of_rows(session, moment, filters):
+        yield export_record(row, row.key)  # type: ignore[arg-type]
+
+
+def as_of_rows(session: Session, moment: datetime | str, filters: Filters) -> Iterator[Row[Any]]:
+    """`as_of` as version columns plus `key`, for the exports."""
     then = (
         select(DocumentVersion.document_id, func.max(DocumentVersion.version).label("version"))
         .where(cutoff(session, moment))
@@ -72,8 +78,7 @@ def as_of(session: Session, moment: datetime | str, filters: Filters) -> Iterato
         .where(DocumentVersion.status != Status.DELETED)
     )
     statement = filters.apply(session, statement).order_by(DocumentRow.key).execution_options(yield_per=1000)
-    for row in session.connection().execute(statement):
-        yield export_record(row, row.key)  # type: ignore[arg-type]
+    yield from session.connection().execute(statement)
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> str:
