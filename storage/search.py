@@ -34,6 +34,8 @@ from storage.filters import Filters, glob_regex
 # memory stay bounded for a hostile 20 MB one-line file.
 INDEXED_CHARS = 200_000
 SNIPPET_CHARS = 200
+# Words of a query that count: a pasted page as a query stays one bounded statement.
+MAX_TERMS = 32
 MARK = ("«", "»")
 
 CREATE = {
@@ -170,8 +172,8 @@ def backfill(connection: Connection, page: int = 1000) -> None:
 
 
 def terms(query: str) -> list[str]:
-    """The query's words, CJK runs as bigram phrases."""
-    return [prepared(term).strip() for term in _TERM.findall(query)]
+    """The query's words (the first `MAX_TERMS`), CJK runs as bigram phrases."""
+    return [prepared(term).strip() for term in _TERM.findall(query[:INDEXED_CHARS])[:MAX_TERMS]]
 
 
 def search(session: Session, query: str, filters: Filters, limit: int) -> list[Hit]:
