@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -54,6 +57,7 @@ def test_search_ranks_current_versions_and_marks_the_snippet(db_url: str, capsys
     assert store.search("council", language="de") == []
     assert [h.key for h in store.search("council", filters=Filters(key="s*"))] == ["schools.txt"]
     assert store.search("council", status="rejected") == [] and store.search("") == []
+    assert store.search('" OR * NEAR( harbour:') == store.search("OR NEAR harbour") == []  # syntax is only words
 
     assert main(["search", "tram harbour", "--json", "--db", db_url]) == 0
     [line] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -171,3 +175,13 @@ def test_purge_erases_a_document_and_rehomes_its_cluster(db_url: str, capsys: py
         assert connection.execute(text("SELECT count(*) FROM documents WHERE key LIKE 'head%'")).scalar() == 0
         contents = connection.execute(text("SELECT key, command FROM purges")).all()
         assert all(original[0] not in command for _, command in contents)
+
+
+def test_store_api_benchmark_prints_every_figure(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, str(root / "benchmarks" / "store_api.py"), "--documents", "300", "--no-postgres"]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for figure in ("changes since a cursor 1 % behind", "first page in", "parquet export", "peak RSS"):
+        assert figure in done.stdout, done.stdout
