@@ -45,6 +45,11 @@ def test_feed_lists_every_version_in_commit_order_then_the_cursor(db_url: str) -
     assert [c["cursor"] for c in middle] == cursors[2:4] and middle.cursor == cursors[3]
     only_a = Store(db_url).changes(since=0, filters=Filters(key="a*"))
     assert {c["key"] for c in only_a} == {"a.txt"}
+    store = Store(db_url)
+    assert store.document("a.txt")["version"] == 2 and store.document("a.txt", 1)["text"] == "alpha one"
+    assert store.document("a.txt", 9) is None and [v["status"] for v in store.history("b.txt")] == [
+        "active", "deleted", "active"
+    ]
 
 
 def test_changes_command_prints_json_lines_and_the_final_cursor(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
