@@ -121,6 +121,8 @@ class Store:
                 raise LookupError(f"no {key!r} in the store")
             new = current["version"] if new is None else new
             old = new - 1 if old is None else old
+            if old < 1:
+                raise LookupError(f"{key!r} has no version before v{new} to compare it with")
             pair = [reads.version_of(session, key, v) for v in (old, new)]
         missing = [v for v, record in zip((old, new), pair) if record is None]
         if missing:
