@@ -220,10 +220,22 @@ def _store_url(args: argparse.Namespace) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from storage.access import export_records
-
-    for record in export_records(_store_url(args), all_versions=args.all_versions):
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    store = _open_store(args, "export")
+    if store is None:
+        return 1
+    options = {"filters": _filters(args), "all_versions": args.all_versions, "as_of": args.as_of}
+    try:
+        if not args.output:
+            store.export_to(sys.stdout.buffer if args.format == "parquet" else sys.stdout, args.format, **options)
+        elif args.format == "parquet":
+            with open(args.output, "wb") as binary:
+                store.export_to(binary, args.format, **options)
+        else:
+            with open(args.output, "w", encoding="utf-8", newline="") as out:
+                store.export_to(out, args.format, **options)
+    except ValueError as error:
+        print(f"seedflow export: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -293,6 +305,115 @@ class _OptionDefaultsFormatter(argparse.HelpFormatter):
         return f"{action.help} (default {describe_default(action.dest)})"
 
 
+def _add_filters(command: argparse.ArgumentParser, format_alias: bool = True) -> None:
+    """The selection `export`, `changes` and `search` share (`storage.filters.Filters`)."""
+    command.add_argument("--language", help="only this language code (en, de, und…)")
+    command.add_argument("--status", choices=["active", "deleted", "rejected"], help="only versions with this status")
+    # On export `--format` is the output format; the others take it for the source format too.
+    flags = ["--source-format", "--format"] if format_alias else ["--source-format"]
+    command.add_argument(*flags, dest="source_format", help="only documents of this source format (html, text…)")
+    command.add_argument("--key", help="only keys matching this glob (* and ? match / too)")
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from storage.filters import Filters
+    from storage.status import Status
+
+    return Filters(args.language, Status(args.status) if args.status else None, args.source_format, args.key)
+
+
+def _open_store(args: argparse.Namespace, command: str) -> Any:
+    """The store for reading, or None after saying why there is none (reads never create one)."""
+    from storage import Store, StoreNotReady
+
+    try:
+        return Store(_store_url(args))
+    except StoreNotReady as error:
+        print(f"seedflow {command}: {error}", file=sys.stderr)
+        return None
+
+
+def _changes(args: argparse.Namespace) -> int:
+    from storage.feed import CursorAhead
+
+    store = _open_store(args, "changes")
+    if store is None:
+        return 1
+    try:
+        feed = store.changes(since=args.since, until=args.until, filters=_filters(args), keys_only=args.keys_only)
+    except CursorAhead as error:
+        print(f"seedflow changes: {error}", file=sys.stderr)
+        return 1
+    if feed.pruned:
+        print(f"seedflow changes: versions up to cursor {feed.pruned_through} were pruned; intermediate versions after "
+              f"{args.since} are missing (current versions and deletions are complete)", file=sys.stderr)
+        sys.stdout.write(json.dumps({"pruned_through": feed.pruned_through, "since": args.since}) + "\n")
+    for change in feed:
+        sys.stdout.write(json.dumps(change, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps({"cursor": feed.cursor}) + "\n")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    store = _open_store(args, "diff")
+    if store is None:
+        return 1
+    try:
+        sys.stdout.write(store.diff(args.key, args.old, args.new))
+    except LookupError as error:
+        print(f"seedflow diff: {error.args[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    store = _open_store(args, "search")
+    if store is None:
+        return 1
+    for hit in store.search(args.query, limit=args.limit, filters=_filters(args)):
+        if args.json:
+            record = {"key": hit.key, "title": hit.title, "language": hit.language, "snippet": hit.snippet,
+                      "score": hit.score}
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            print(f"{hit.score:8.3f}  {hit.key}  [{hit.language}]  {hit.title or ''}\n          {hit.snippet}")
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from storage import retention
+
+    url = _store_url(args)
+    try:
+        dropped = retention.prune(url, keep_versions=args.keep_versions, older_than_days=args.older_than)
+    except (LookupError, RuntimeError, ValueError) as error:
+        print(f"seedflow prune: {error}", file=sys.stderr)
+        return 1
+    print(f"seedflow prune: dropped {dropped} old version{'s' * (dropped != 1)}")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    """Erase the keys; clusters they headed are re-homed by the near-duplicate clustering."""
+    import shlex
+
+    from storage import retention
+    from tasks.near_duplicates import index
+
+    def rehome(session: Any, document_ids: Sequence[int], now: Any) -> int:
+        return index.resettle(session, document_ids, {}, None, None, now)  # type: ignore[arg-type]
+
+    command = shlex.join(["seedflow", "purge", *args.keys])
+    try:
+        purged = retention.purge(_store_url(args), args.keys, command, rehome)
+    except (LookupError, RuntimeError) as error:
+        print(f"seedflow purge: {error}", file=sys.stderr)
+        return 1
+    for key in args.keys:
+        print(f"seedflow purge: {'erased' if key in purged else 'not in the store:'} {key}")
+    return 0 if purged else 1
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="seedflow", description="Scheduled document ingestion on Prefect.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -317,9 +438,13 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs on the console")
     ingest.set_defaults(handler=_ingest)
 
-    export = commands.add_parser("export", help="write the stored records as JSON Lines to stdout")
+    export = commands.add_parser("export", help="write the stored records (JSON Lines, CSV or Parquet) to stdout or a file")
     export.add_argument("--db", help=db_help)
     export.add_argument("--all-versions", action="store_true", help="every version, not only the current one")
+    export.add_argument("--as-of", help="each document as it was at this ISO 8601 time (UTC without a zone) or flow run id")
+    export.add_argument("--format", choices=["jsonl", "parquet", "csv"], default="jsonl", help="output format (default jsonl)")
+    export.add_argument("--output", help="write to this file instead of stdout")
+    _add_filters(export, format_alias=False)
     export.set_defaults(handler=_export)
 
     show = commands.add_parser("show", help="print one stored record")
@@ -366,6 +491,42 @@ def parser() -> argparse.ArgumentParser:
     server = commands.add_parser("server", help="the seedflow-local Prefect server that ingest starts and leaves running")
     server.add_argument("action", choices=["status", "stop"])
     server.set_defaults(handler=_server)
+
+
+    changes = commands.add_parser("changes", help="every version written after a cursor, in commit order (JSON Lines)")
+    changes.add_argument("--since", type=int, required=True, help="cursor from the last run's final line (0: everything)")
+    changes.add_argument("--until", type=int, help="stop at this cursor (default: the newest)")
+    changes.add_argument("--keys-only", action="store_true", help="only change, cursor, key and version")
+    changes.add_argument("--db", help=db_help)
+    _add_filters(changes)
+    changes.set_defaults(handler=_changes)
+
+    diff = commands.add_parser("diff", help="metadata changes and a unified text diff between two versions")
+    diff.add_argument("key", help="path relative to the source root")
+    diff.add_argument("old", nargs="?", type=int, help="from this version (default: the one before TO)")
+    diff.add_argument("new", nargs="?", type=int, help="to this version (default: the current one)")
+    diff.add_argument("--db", help=db_help)
+    diff.set_defaults(handler=_diff)
+
+    search = commands.add_parser("search", help="full-text search over current versions, best first")
+    search.add_argument("query", help="words that must all occur")
+    search.add_argument("--limit", type=int, default=10, help="results to show (default 10)")
+    search.add_argument("--json", action="store_true", help="JSON Lines: key, title, language, snippet, score")
+    search.add_argument("--db", help=db_help)
+    _add_filters(search)
+    search.set_defaults(handler=_search)
+
+    prune = commands.add_parser("prune", help="drop old versions (never a document's current one)")
+    keep = prune.add_mutually_exclusive_group(required=True)
+    keep.add_argument("--keep-versions", type=int, help="keep this many newest versions of each document")
+    keep.add_argument("--older-than", type=float, metavar="DAYS", help="drop versions ingested more than DAYS ago")
+    prune.add_argument("--db", help=db_help)
+    prune.set_defaults(handler=_prune)
+
+    purge = commands.add_parser("purge", help="erase documents entirely (every version), recording only the purge")
+    purge.add_argument("keys", nargs="+", metavar="KEY", help="path relative to the source root")
+    purge.add_argument("--db", help=db_help)
+    purge.set_defaults(handler=_purge)
     return top
 
 

@@ -96,6 +96,9 @@ class DocumentVersion(Base):
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingestion_runs.id"))
+    # The version's place in commit order (`storage.feed`) and what it did to its document.
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
+    change: Mapped[str | None] = mapped_column(String(8))
 
     document: Mapped[DocumentRow] = relationship(back_populates="versions")
 
@@ -156,3 +159,28 @@ class NearDuplicateIndexState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ChangeFeedState(Base):
+    """One row: the last cursor handed out, and the newest cursor whose version was pruned."""
+
+    __tablename__ = "change_feed_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    head: Mapped[int] = mapped_column(BigInteger, default=0)
+    pruned_through: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Purge(Base):
+    """An erased document: which key, when, by which command, and its cursor in the feed.
+
+    Nothing of the content is kept; the feed reports the purge as the key's deletion.
+    """
+
+    __tablename__ = "purges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(Text)
+    purged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    command: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True, index=True)
