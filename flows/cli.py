@@ -181,6 +181,12 @@ def _duplicates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ui(args: argparse.Namespace) -> int:
+    from browser.serve import serve
+
+    return serve(_store_url(args), args.host, args.port)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="seedflow", description="Scheduled document ingestion on Prefect.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -242,6 +248,12 @@ def parser() -> argparse.ArgumentParser:
     duplicates.add_argument("--db", help=db_help)
     duplicates.add_argument("--json", action="store_true", help="one JSON object per cluster (JSON Lines)")
     duplicates.set_defaults(handler=_duplicates)
+
+    ui = commands.add_parser("ui", help="browse the store in a web browser (read-only)")
+    ui.add_argument("--db", help=db_help)
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; others get no login)")
+    ui.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    ui.set_defaults(handler=_ui)
     return top
 
 
