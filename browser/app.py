@@ -25,6 +25,7 @@ from jinja2 import Environment, PackageLoader
 from sqlalchemy.orm import Session
 
 from browser import charts, textdiff
+from browser.aggregates import Aggregates
 from storage import browse
 from storage.readonly import StoreUnavailable, reading
 from storage.session import display_url
@@ -79,6 +80,7 @@ def create_app(url: str, prefect_ui_url: str | None = None) -> FastAPI:
     prefect_ui = (prefect_ui_url if prefect_ui_url is not None else os.environ.get("PREFECT_UI_URL", "")).rstrip("/")
     env = _environment()
     env.globals["store"] = display_url(url)
+    env.globals["prefect_ui"] = prefect_ui
     env.globals["flow_run_page"] = lambda flow_run_id: f"{prefect_ui}/runs/flow-run/{flow_run_id}" if prefect_ui and flow_run_id else None
     # FastAPI's own /docs loads Swagger UI from a CDN; fastapi-offline serves a vendored copy.
     app = FastAPIOffline(
@@ -92,6 +94,9 @@ def create_app(url: str, prefect_ui_url: str | None = None) -> FastAPI:
     def session() -> Iterator[Session]:
         with reading(url) as opened:
             yield opened
+
+    aggregates = Aggregates(session)
+    app.state.aggregates = aggregates
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(template).render(request_path=request.url.path, **context)
@@ -118,8 +123,7 @@ def create_app(url: str, prefect_ui_url: str | None = None) -> FastAPI:
     # --- data, shared by the pages and the API ---------------------------------------------
 
     def overview_data() -> dict[str, Any]:
-        with session() as s:
-            return browse.overview(s)
+        return aggregates.get()["overview"]
 
     def documents_data(q: str | None, language: str | None, status: str | None, format: str | None,
                        run: str | None, cursor: str | None) -> dict[str, Any]:
@@ -153,7 +157,8 @@ def create_app(url: str, prefect_ui_url: str | None = None) -> FastAPI:
 
     def clusters_data(cursor: str | None) -> dict[str, Any]:
         with session() as s:
-            return {**browse.clusters(s, cursor), "exact": browse.exact_copy_groups(s) if cursor is None else []}
+            found = browse.clusters(s, cursor)
+        return {**found, "exact": aggregates.get()["exact_copies"] if cursor is None else []}
 
     def cluster_data(key: str, member: str | None) -> dict[str, Any]:
         with session() as s:
@@ -177,10 +182,10 @@ def create_app(url: str, prefect_ui_url: str | None = None) -> FastAPI:
         return {"run": found, "changes": changes, "kind": kind if kind in browse.KINDS else None}
 
     def rejected_data(reason: str | None, cursor: str | None) -> dict[str, Any]:
+        if reason is None:
+            return {"reasons": aggregates.get()["rejected"]}
         with session() as s:
-            if reason is not None:
-                return {"detail": browse.rejected_with_reason(s, reason, cursor)}
-            return {"reasons": browse.rejected_reasons(s)}
+            return {"detail": browse.rejected_with_reason(s, reason, cursor)}
 
     def runs_data(cursor: str | None) -> dict[str, Any]:
         with session() as s:
@@ -202,8 +207,7 @@ def create_app(url: str, prefect_ui_url: str | None = None) -> FastAPI:
     def documents_page(request: Request, q: str | None = None, language: str | None = None, status: str | None = None,
                        format: str | None = None, run: str | None = None, page_: str | None = Query(None, alias="page")) -> HTMLResponse:
         data = documents_data(q, language, status, format, run, page_)
-        with session() as s:
-            choices = browse.filter_choices(s)
+        choices = aggregates.get()["choices"]
         return page(request, "documents.html", title="Documents", data=data, choices=choices)
 
     def document_or_diff(request: Request, prefix: str, render: Callable[[str, bool], Response]) -> Response:

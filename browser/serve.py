@@ -36,6 +36,8 @@ def serve(url: str, host: str = "127.0.0.1", port: int = 8765) -> int:
     from browser.app import create_app
 
     shown = f"[{host}]" if ":" in host else host
+    app = create_app(url)
+    app.state.aggregates.get()  # the dashboard's totals, read once before the first visitor waits for them
     print(f"seedflow ui: browsing {display_url(url)} at http://{shown}:{port}/ (read-only; Ctrl-C stops)", flush=True)
-    uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

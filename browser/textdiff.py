@@ -19,7 +19,9 @@ MAX_LINES = 20000
 # Passages of two cluster members are compared on at most this many tokens each.
 MAX_PASSAGE_TOKENS = 20000
 CONTEXT = 3
-_TOKENS = re.compile(r"\s+|[^\s]+")
+# A word with the whitespace after it (and any leading whitespace on its own): words are
+# compared without their whitespace, so re-wrapped lines do not read as changed words.
+_TOKENS = re.compile(r"\S+\s*|\s+")
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,21 @@ def word_segments(old: str, new: str, limit: int = MAX_BLOCK_TOKENS) -> tuple[li
         return [Segment(old, True)] if old else [], [Segment(new, True)] if new else [], False
     left: list[Segment] = []
     right: list[Segment] = []
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    matcher = SequenceMatcher(None, [t.strip() for t in a], [t.strip() for t in b], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if i2 > i1:
-            left.append(Segment("".join(a[i1:i2]), tag != "equal"))
+            left.extend(_run("".join(a[i1:i2]), tag != "equal"))
         if j2 > j1:
-            right.append(Segment("".join(b[j1:j2]), tag != "equal"))
+            right.extend(_run("".join(b[j1:j2]), tag != "equal"))
     return _merged(left), _merged(right), True
+
+
+def _run(text: str, changed: bool) -> list[Segment]:
+    """A run of tokens; a changed run's trailing whitespace is not part of the change."""
+    words = text.rstrip()
+    if not changed or words == text:
+        return [Segment(text, changed)]
+    return [Segment(words, True), Segment(text[len(words):], False)]
 
 
 def _merged(segments: list[Segment]) -> list[Segment]:

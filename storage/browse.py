@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import DocumentRow, DocumentVersion, IngestionRun, NearDuplicateSignature
@@ -79,41 +80,80 @@ def text_search(session: Session, query: str) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
-def _counts(session: Session, statement: Select[Any]) -> list[dict[str, Any]]:
-    return [{"value": value if value is not None else "", "count": count} for value, count in session.execute(statement)]
+def overview(session: Session, recent_runs: int = 10, timeline_runs: int = 30, recent_changes: int = 10) -> dict[str, Any]:
+    """The corpus at a glance: documents by status, language and format, copies, recent runs.
 
-
-def overview(session: Session, recent_runs: int = 10, timeline_runs: int = 30) -> dict[str, Any]:
-    """The corpus at a glance: documents by status, language and format, copies, recent runs."""
+    Languages, formats and exact copies come from ONE grouped pass over the current
+    versions of active documents, the only part that reads every document.
+    """
     stored = DocumentRow.current_version > 0
-    by_status = select(DocumentRow.status, func.count()).where(stored).group_by(DocumentRow.status)
-    current = select(DocumentVersion.language, _FORMAT.label("format")).join(DocumentRow, _CURRENT)
-    active = current.where(DocumentRow.status == Status.ACTIVE).subquery()
-    by_language = select(active.c.language, func.count()).group_by(active.c.language).order_by(func.count().desc())
-    by_format = select(active.c.format, func.count()).group_by(active.c.format).order_by(func.count().desc())
-    exact = session.scalar(
-        select(func.count()).select_from(DocumentVersion).join(DocumentRow, _CURRENT)
-        .where(DocumentRow.status == Status.ACTIVE, DocumentVersion.duplicate_of.is_not(None))
-    )
+    statuses = dict(session.execute(select(DocumentRow.status, func.count()).where(stored).group_by(DocumentRow.status)).all())
+    is_copy = DocumentVersion.duplicate_of.is_not(None)
+    grouped = session.execute(
+        select(DocumentVersion.language, _FORMAT, is_copy, func.count()).join(DocumentRow, _CURRENT)
+        .where(DocumentRow.status == Status.ACTIVE).group_by(DocumentVersion.language, _FORMAT, is_copy)
+    ).all()
+    languages: Counter[str] = Counter()
+    formats: Counter[str] = Counter()
+    exact = 0
+    for language, fmt, copy, count in grouped:
+        languages[language or ""] += count
+        formats[fmt or ""] += count
+        exact += count if copy else 0
     member = aliased(DocumentRow)
     near = session.execute(
         select(func.count(), func.count(NearDuplicateSignature.canonical_id.distinct()))
         .join(member, member.id == NearDuplicateSignature.document_id)
         .where(NearDuplicateSignature.canonical_id.is_not(None), member.status == Status.ACTIVE)
     ).one()
-    statuses = {str(row["value"]): row["count"] for row in _counts(session, by_status)}
     runs_newest_first = _runs(session, None, max(recent_runs, timeline_runs))
+    latest = session.execute(
+        select(DocumentRow, DocumentVersion).join(DocumentVersion, _CURRENT).where(stored)
+        .order_by(DocumentRow.updated_at.desc(), DocumentRow.id.desc()).limit(recent_changes)
+    ).all()
     return {
         "documents": sum(statuses.values()),
         "versions": session.scalar(select(func.count()).select_from(DocumentVersion)),
-        "by_status": {str(s): statuses.get(str(s), 0) for s in Status},
-        "by_language": _counts(session, by_language),
-        "by_format": _counts(session, by_format),
-        "exact_copies": exact or 0,
+        "by_status": {str(s): statuses.get(s, 0) for s in Status},
+        "by_language": _ranked(languages),
+        "by_format": _ranked(formats),
+        "exact_copies": exact,
         "near_copies": near[0],
         "near_clusters": near[1],
         "recent_runs": runs_newest_first[:recent_runs],
         "timeline": list(reversed(runs_newest_first[:timeline_runs])),
+        "recent_changes": [_list_row(row.key, version, row) for row, version in latest],
+    }
+
+
+def _ranked(counts: Counter[str]) -> list[dict[str, Any]]:
+    return [{"value": value, "count": count} for value, count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
+
+
+def _touched_by(session: Session, statement: Any, flow_run_id: str) -> Any:
+    """Narrow the list to documents a run wrote a version of, planned from the run's size.
+
+    A run that wrote a few versions is read through the run index and its documents
+    sorted; one that wrote most of the store is found walking the key index, where its
+    documents are dense.
+    """
+    run_id = session.scalar(select(IngestionRun.id).where(IngestionRun.flow_run_id == flow_run_id))
+    touched = aliased(DocumentVersion)
+    documents_of_run = select(touched.document_id).where(touched.run_id == run_id)
+    written = session.scalar(select(func.count()).select_from(documents_of_run.subquery()))
+    stored = session.scalar(select(func.max(DocumentRow.id))) or 0
+    if written * 5 >= stored:
+        return statement.where(DocumentRow.id.in_(documents_of_run))
+    ids = documents_of_run.distinct().subquery()
+    return statement.join(ids, ids.c.document_id == DocumentRow.id)
+
+
+def filter_choices(overview: dict[str, Any]) -> dict[str, list[str]]:
+    """The values the list's language and format filters offer: those the overview counted."""
+    return {
+        "languages": sorted(row["value"] for row in overview["by_language"] if row["value"]),
+        "formats": sorted(row["value"] for row in overview["by_format"] if row["value"]),
+        "statuses": [str(s) for s in Status],
     }
 
 
@@ -184,9 +224,7 @@ def documents(session: Session, filters: DocumentFilter, cursor: str | None = No
     if filters.q and filters.q.split():
         statement = statement.where(text_search(session, filters.q))
     if filters.run:
-        touched = aliased(DocumentVersion)
-        run_ids = select(IngestionRun.id).where(IngestionRun.flow_run_id == filters.run).scalar_subquery()
-        statement = statement.where(exists().where(touched.document_id == DocumentRow.id, touched.run_id == run_ids))
+        statement = _touched_by(session, statement, filters.run)
     backwards = False
     if cursor:
         (key,), backwards = decode_cursor(cursor, 1)
@@ -196,16 +234,6 @@ def documents(session: Session, filters: DocumentFilter, cursor: str | None = No
     rows, preceding, following = _page(found, limit, backwards, cursor is not None, lambda r: (r[0].key,))
     return {"documents": [_list_row(row.key, version, row) for row, version in rows],
             "previous": preceding, "next": following}
-
-
-def filter_choices(session: Session) -> dict[str, list[str]]:
-    """The values the list's language and format filters offer: those current active versions have."""
-    current = select(DocumentVersion.language, _FORMAT.label("format")).join(DocumentRow, _CURRENT)
-    active = current.where(DocumentRow.status == Status.ACTIVE).subquery()
-    languages = session.scalars(select(active.c.language).distinct().order_by(active.c.language))
-    formats = session.scalars(select(active.c.format).distinct().order_by(active.c.format))
-    return {"languages": [v for v in languages if v], "formats": [v for v in formats if v],
-            "statuses": [str(s) for s in Status]}
 
 
 def _version_dict(version: DocumentVersion, key: str, text_length: int | None = None) -> dict[str, Any]:
@@ -397,42 +425,44 @@ def run(session: Session, flow_run_id: str) -> dict[str, Any] | None:
     return _run_dict(found) if found is not None else None
 
 
-def _kind() -> ColumnElement[str]:
-    """A version's change kind, from its status and whether its document existed just before."""
+def run_changes(session: Session, run_id: int, kind: str, cursor: str | None = None, limit: int = PAGE) -> dict[str, Any]:
+    """The versions one run wrote of one change kind, a page after `cursor`.
+
+    `created` is a document's first version; `updated` every later active one, a document
+    back after a deletion included (flagged `restored`). Both, like `deleted` and
+    `rejected`, are one range of the run index (run, status, version, document, id),
+    read in that order, however many versions the run wrote.
+    """
+    status = {"deleted": Status.DELETED, "rejected": Status.REJECTED}.get(kind, Status.ACTIVE)
     before = aliased(DocumentVersion)
     previous_status = (
         select(before.status)
         .where(before.document_id == DocumentVersion.document_id, before.version == DocumentVersion.version - 1)
         .scalar_subquery()
     )
-    return case(
-        (DocumentVersion.status == Status.DELETED, "deleted"),
-        (DocumentVersion.status == Status.REJECTED, "rejected"),
-        (or_(DocumentVersion.version == 1, previous_status == Status.DELETED), "created"),
-        else_="updated",
-    )
-
-
-def run_changes(session: Session, run_id: int, kind: str, cursor: str | None = None, limit: int = PAGE) -> dict[str, Any]:
-    """The versions one run wrote of one change kind, in write order, a page after `cursor`."""
-    status = {"deleted": Status.DELETED, "rejected": Status.REJECTED}.get(kind, Status.ACTIVE)
     statement = (
-        select(DocumentVersion.id, DocumentRow.key, DocumentVersion.version, DocumentVersion.title, DocumentVersion.error)
+        select(DocumentVersion.id, DocumentVersion.version, DocumentVersion.document_id, DocumentRow.key,
+               DocumentVersion.title, DocumentVersion.error, previous_status.label("previous_status"))
         .join(DocumentRow, DocumentRow.id == DocumentVersion.document_id)
         .where(DocumentVersion.run_id == run_id, DocumentVersion.status == status)
     )
-    if kind in ("created", "updated"):
-        statement = statement.where(_kind() == kind)
+    if kind == "created":
+        statement = statement.where(DocumentVersion.version == 1)
+    elif kind == "updated":
+        statement = statement.where(DocumentVersion.version > 1)
+    position = tuple_(DocumentVersion.version, DocumentVersion.document_id, DocumentVersion.id)
+    columns = (DocumentVersion.version, DocumentVersion.document_id, DocumentVersion.id)
     backwards = False
     if cursor:
-        (after_id,), backwards = decode_cursor(cursor, 1)
-        statement = statement.where(DocumentVersion.id < after_id if backwards else DocumentVersion.id > after_id)
-    order = DocumentVersion.id.desc() if backwards else DocumentVersion.id
-    found = list(session.execute(statement.order_by(order).limit(limit + 1)).all())
-    rows, preceding, following = _page(found, limit, backwards, cursor is not None, lambda r: (r.id,))
+        edge, backwards = decode_cursor(cursor, 3)
+        statement = statement.where(position < tuple(edge) if backwards else position > tuple(edge))
+    order = tuple(c.desc() for c in columns) if backwards else columns
+    found = list(session.execute(statement.order_by(*order).limit(limit + 1)).all())
+    rows, preceding, following = _page(found, limit, backwards, cursor is not None, lambda r: (r.version, r.document_id, r.id))
     return {
         "kind": kind,
-        "changes": [{"key": r.key, "version": r.version, "title": r.title, "reason": r.error} for r in rows],
+        "changes": [{"key": r.key, "version": r.version, "title": r.title, "reason": r.error,
+                     "restored": r.previous_status == Status.DELETED} for r in rows],
         "previous": preceding,
         "next": following,
     }
