@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
+from storage.dialect import in_few
 from storage.models import DocumentRow, DocumentVersion, IngestionRun, NearDuplicateSignature
 from storage.record import METADATA_FIELDS, utc
 from storage.status import Status
@@ -144,6 +145,9 @@ def _touched_by(session: Session, statement: Any, flow_run_id: str) -> Any:
     stored = session.scalar(select(func.max(DocumentRow.id))) or 0
     if written * 5 >= stored:
         return statement.where(DocumentRow.id.in_(documents_of_run))
+    if session.get_bind().dialect.name == "postgresql":
+        # Planned as a hash join over every document otherwise; `in_few` fetches the few by id.
+        return statement.where(in_few(session, DocumentRow.id, documents_of_run))
     ids = documents_of_run.distinct().subquery()
     return statement.join(ids, ids.c.document_id == DocumentRow.id)
 
@@ -213,8 +217,14 @@ def _page(rows: list[Any], limit: int, backwards: bool, had_cursor: bool, edge: 
 
 
 def documents(session: Session, filters: DocumentFilter, cursor: str | None = None, limit: int = PAGE) -> dict[str, Any]:
-    """Stored documents in key order, narrowed by `filters`, one page after (or before) `cursor`."""
-    statement = select(DocumentRow, DocumentVersion).join(DocumentVersion, _CURRENT).where(DocumentRow.current_version > 0)
+    """Stored documents in key order, narrowed by `filters`, one page after (or before) `cursor`.
+
+    Filters on the document row alone (status, run) cut the page from the key index first
+    and join the current versions of its rows only; the others filter the joined rows.
+    """
+    on_versions = filters.language or filters.format or (filters.q and filters.q.split())
+    rows_only = select(DocumentRow.id).where(DocumentRow.current_version > 0)
+    statement = rows_only.join(DocumentVersion, _CURRENT) if on_versions else rows_only
     if filters.status:
         statement = statement.where(DocumentRow.status == filters.status)
     if filters.language:
@@ -230,7 +240,9 @@ def documents(session: Session, filters: DocumentFilter, cursor: str | None = No
         (key,), backwards = decode_cursor(cursor, 1)
         statement = statement.where(DocumentRow.key < key if backwards else DocumentRow.key > key)
     order = DocumentRow.key.desc() if backwards else DocumentRow.key
-    found = list(session.execute(statement.order_by(order).limit(limit + 1)).all())
+    page = statement.order_by(order).limit(limit + 1).subquery()
+    joined = select(DocumentRow, DocumentVersion).join(page, page.c.id == DocumentRow.id).join(DocumentVersion, _CURRENT)
+    found = sorted(session.execute(joined).all(), key=lambda r: r[0].key, reverse=backwards)
     rows, preceding, following = _page(found, limit, backwards, cursor is not None, lambda r: (r[0].key,))
     return {"documents": [_list_row(row.key, version, row) for row, version in rows],
             "previous": preceding, "next": following}
@@ -434,30 +446,33 @@ def run_changes(session: Session, run_id: int, kind: str, cursor: str | None = N
     read in that order, however many versions the run wrote.
     """
     status = {"deleted": Status.DELETED, "rejected": Status.REJECTED}.get(kind, Status.ACTIVE)
-    before = aliased(DocumentVersion)
-    previous_status = (
-        select(before.status)
-        .where(before.document_id == DocumentVersion.document_id, before.version == DocumentVersion.version - 1)
-        .scalar_subquery()
-    )
-    statement = (
-        select(DocumentVersion.id, DocumentVersion.version, DocumentVersion.document_id, DocumentRow.key,
-               DocumentVersion.title, DocumentVersion.error, previous_status.label("previous_status"))
-        .join(DocumentRow, DocumentRow.id == DocumentVersion.document_id)
+    versions = (
+        select(DocumentVersion.id, DocumentVersion.version, DocumentVersion.document_id, DocumentVersion.title,
+               DocumentVersion.error)
         .where(DocumentVersion.run_id == run_id, DocumentVersion.status == status)
     )
     if kind == "created":
-        statement = statement.where(DocumentVersion.version == 1)
+        versions = versions.where(DocumentVersion.version == 1)
     elif kind == "updated":
-        statement = statement.where(DocumentVersion.version > 1)
-    position = tuple_(DocumentVersion.version, DocumentVersion.document_id, DocumentVersion.id)
+        versions = versions.where(DocumentVersion.version > 1)
     columns = (DocumentVersion.version, DocumentVersion.document_id, DocumentVersion.id)
     backwards = False
     if cursor:
         edge, backwards = decode_cursor(cursor, 3)
-        statement = statement.where(position < tuple(edge) if backwards else position > tuple(edge))
-    order = tuple(c.desc() for c in columns) if backwards else columns
-    found = list(session.execute(statement.order_by(*order).limit(limit + 1)).all())
+        versions = versions.where(tuple_(*columns) < tuple(edge) if backwards else tuple_(*columns) > tuple(edge))
+    # The page is cut from the run index before the join: joined first, PostgreSQL merges
+    # the run's versions with every document in id order to find the first few.
+    page = versions.order_by(*(tuple(c.desc() for c in columns) if backwards else columns)).limit(limit + 1).subquery()
+    before = aliased(DocumentVersion)
+    previous_status = (
+        select(before.status)
+        .where(before.document_id == page.c.document_id, before.version == page.c.version - 1)
+        .scalar_subquery()
+    )
+    statement = select(page, DocumentRow.key, previous_status.label("previous_status")).join(
+        DocumentRow, DocumentRow.id == page.c.document_id
+    )
+    found = sorted(session.execute(statement).all(), key=lambda r: (r.version, r.document_id, r.id), reverse=backwards)
     rows, preceding, following = _page(found, limit, backwards, cursor is not None, lambda r: (r.version, r.document_id, r.id))
     return {
         "kind": kind,
