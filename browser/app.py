@@ -152,8 +152,9 @@ def create_app(url: str, prefect_ui_url: str | None = None) -> FastAPI:
             raise NotFound(f"{key!r} has no version {', '.join(missing)} (it has 1 to {numbers[-1]})")
         result = textdiff.diff(texts[old]["text"], texts[new]["text"])
         changes = browse.changed_fields(_without_text(texts[old]), _without_text(texts[new]))
+        fields = [_field_diff(name, texts[old], texts[new]) for name in changes if name != "text"]
         return {"key": key, "from": texts[old], "to": texts[new], "diff": result, "changes": changes,
-                "versions": numbers}
+                "fields": fields, "versions": numbers}
 
     def clusters_data(cursor: str | None) -> dict[str, Any]:
         with session() as s:
@@ -326,6 +327,16 @@ def _version_param(request: Request, name: str) -> int | None:
     if not value.isdigit() or int(value) < 1:
         raise NotFound(f"{name}={value!r} is not a version number")
     return int(value)
+
+
+def _field_diff(name: str, old: dict[str, Any], new: dict[str, Any]) -> tuple[str, list[textdiff.Segment], list[textdiff.Segment]]:
+    """One changed field of two versions, word by word when both are text."""
+    def value(version: dict[str, Any]) -> str:
+        found = version["meta"].get(name) if name in version["meta"] else version.get(name)
+        return "—" if found is None else str(found)
+
+    left, right, _ = textdiff.word_segments(value(old), value(new))
+    return name, left, right
 
 
 def _without_text(version: dict[str, Any]) -> dict[str, Any]:

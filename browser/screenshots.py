@@ -69,18 +69,16 @@ def _first_link(html: str, pattern: str) -> str:
 
 def targets(base: str) -> dict[str, str]:
     """The pages to shoot: fixed ones, and a document, diff, cluster and run found through the pages."""
-    documents = httpx.get(f"{base}/api/documents").json()["documents"]
-    changed = next((d for d in documents if d["version"] > 1 and d["status"] == "active"), None)
-    if changed is None:
-        page = httpx.get(f"{base}/documents?status=active").text
-        changed_href = _first_link(page, r'href="(/documents/[^"?]+)/diff"')
-    else:
-        from browser.app import key_segment
+    from browser.app import key_segment
 
-        changed_href = f"/documents/{key_segment(changed['key'])}"
+    recent = httpx.get(f"{base}/api/overview").json()["recent_changes"]
+    changed = next((d for d in recent if d["version"] > 1 and d["status"] == "active"), recent[0])
+    changed_href = f"/documents/{key_segment(changed['key'])}"
     duplicates = httpx.get(f"{base}/duplicates").text
     runs = httpx.get(f"{base}/api/runs").json()["runs"]
-    busiest = max((r for r in runs if r["flow_run_id"]), key=lambda r: sum(r["counts"].get(k, 0) for k in ("updated", "deleted", "new")))
+    # The run that changed most (updates and deletions first): its page shows every section.
+    busiest = max((r for r in runs if r["flow_run_id"]),
+                  key=lambda r: (r["counts"].get("updated", 0) + r["counts"].get("deleted", 0), r["counts"].get("new", 0)))
     return {
         "dashboard": "/",
         "documents": "/documents",

@@ -193,6 +193,7 @@ def _list_row(key: str, version: DocumentVersion | None, row: DocumentRow) -> di
     return {
         "key": key,
         "title": version.title if version else None,
+        "error": version.error if version else None,
         "language": version.language if version else None,
         "format": version.meta.get("format") if version else None,
         "status": str(row.status),
