@@ -67,7 +67,7 @@ def _first_link(html: str, pattern: str) -> str:
     return found.group(1).replace("&amp;", "&")
 
 
-def targets(base: str) -> dict[str, str]:
+def targets(base: str, cluster: str | None = None) -> dict[str, str]:
     """The pages to shoot: fixed ones, and a document, diff, cluster and run found through the pages."""
     from browser.app import key_segment
 
@@ -86,14 +86,14 @@ def targets(base: str) -> dict[str, str]:
         "document": changed_href,
         "diff": f"{changed_href}/diff",
         "duplicates": "/duplicates",
-        "cluster": _first_link(duplicates, r'href="(/duplicates/[^"]+)"'),
+        "cluster": f"/duplicates/{key_segment(cluster)}" if cluster else _first_link(duplicates, r'href="(/duplicates/[^"]+)"'),
         "run": f"/runs/{busiest['flow_run_id']}",
         "rejected": "/rejected",
         "api": "/docs",
     }
 
 
-def shoot(db_url: str, out: Path, width: int = 1360) -> list[Path]:
+def shoot(db_url: str, out: Path, cluster: str | None = None, width: int = 1360) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -101,7 +101,7 @@ def shoot(db_url: str, out: Path, width: int = 1360) -> list[Path]:
     with serving(db_url) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": width, "height": 900})
-        for name, path in targets(base).items():
+        for name, path in targets(base, cluster).items():
             page.goto(base + path)
             page.wait_for_load_state("networkidle")
             target = out / f"browser-{name}.png"
@@ -116,8 +116,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="SQLAlchemy URL of the store to show")
     parser.add_argument("--out", type=Path, default=Path("docs"), help="folder for the PNGs (default docs/)")
+    parser.add_argument("--cluster", help="canonical key of the cluster to show (default: the largest)")
     args = parser.parse_args()
-    shoot(args.db, args.out)
+    shoot(args.db, args.out, args.cluster)
     return 0
 
 
