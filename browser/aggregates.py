@@ -1,7 +1,7 @@
 """Whole-store aggregates, recomputed only when the store changed.
 
-The dashboard's totals, the list's filter choices, rejections by reason and the largest
-groups of exact copies each group the current versions of many documents, scans no index
+The dashboard's totals, the list's filter choices, rejections by reason, the largest
+groups of exact copies and the first page of clusters by size each group the current versions of many documents, scans no index
 makes short on 100,000 documents; between ingests they cannot change. A stamp read through primary
 keys (newest version, newest run, last finish) tells when they must be computed again.
 """
@@ -37,4 +37,5 @@ class Aggregates:
     def _compute(session: Session) -> dict[str, Any]:
         overview = browse.overview(session)
         return {"overview": overview, "choices": browse.filter_choices(overview),
-                "rejected": browse.rejected_reasons(session), "exact_copies": browse.exact_copy_groups(session)}
+                "rejected": browse.rejected_reasons(session), "exact_copies": browse.exact_copy_groups(session),
+                "clusters": browse.clusters(session)}

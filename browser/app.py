@@ -157,9 +157,11 @@ def create_app(url: str, prefect_ui_url: str | None = None) -> FastAPI:
                 "fields": fields, "versions": numbers}
 
     def clusters_data(cursor: str | None) -> dict[str, Any]:
+        if cursor is None:
+            cached = aggregates.get()
+            return {**cached["clusters"], "exact": cached["exact_copies"]}
         with session() as s:
-            found = browse.clusters(s, cursor)
-        return {**found, "exact": aggregates.get()["exact_copies"] if cursor is None else []}
+            return {**browse.clusters(s, cursor), "exact": []}
 
     def cluster_data(key: str, member: str | None) -> dict[str, Any]:
         with session() as s:

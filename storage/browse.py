@@ -109,7 +109,7 @@ def overview(session: Session, recent_runs: int = 10, timeline_runs: int = 30, r
     ).one()
     runs_newest_first = _runs(session, None, max(recent_runs, timeline_runs))
     latest = session.execute(
-        select(DocumentRow, DocumentVersion).join(DocumentVersion, _CURRENT).where(stored)
+        select(*_LIST_COLUMNS).join(DocumentVersion, _CURRENT).where(stored)
         .order_by(DocumentRow.updated_at.desc(), DocumentRow.id.desc()).limit(recent_changes)
     ).all()
     return {
@@ -123,7 +123,7 @@ def overview(session: Session, recent_runs: int = 10, timeline_runs: int = 30, r
         "near_clusters": near[1],
         "recent_runs": runs_newest_first[:recent_runs],
         "timeline": list(reversed(runs_newest_first[:timeline_runs])),
-        "recent_changes": [_list_row(row.key, version, row) for row, version in latest],
+        "recent_changes": [_list_row(row) for row in latest],
     }
 
 
@@ -189,13 +189,18 @@ def runs(session: Session, cursor: str | None = None, limit: int = PAGE) -> dict
     return {"runs": found, "next": encode_cursor(found[-1]["id"]) if more else None}
 
 
-def _list_row(key: str, version: DocumentVersion | None, row: DocumentRow) -> dict[str, Any]:
+# What a list row shows of a document and its current version (never the text).
+_LIST_COLUMNS = (DocumentRow.key, DocumentRow.status, DocumentRow.current_version, DocumentRow.updated_at,
+                 DocumentVersion.title, DocumentVersion.error, DocumentVersion.language, _FORMAT.label("format"))
+
+
+def _list_row(row: Any) -> dict[str, Any]:
     return {
-        "key": key,
-        "title": version.title if version else None,
-        "error": version.error if version else None,
-        "language": version.language if version else None,
-        "format": version.meta.get("format") if version else None,
+        "key": row.key,
+        "title": row.title,
+        "error": row.error,
+        "language": row.language,
+        "format": row.format,
         "status": str(row.status),
         "version": row.current_version,
         "updated_at": utc(row.updated_at),
@@ -242,10 +247,10 @@ def documents(session: Session, filters: DocumentFilter, cursor: str | None = No
         statement = statement.where(DocumentRow.key < key if backwards else DocumentRow.key > key)
     order = DocumentRow.key.desc() if backwards else DocumentRow.key
     page = statement.order_by(order).limit(limit + 1).subquery()
-    joined = select(DocumentRow, DocumentVersion).join(page, page.c.id == DocumentRow.id).join(DocumentVersion, _CURRENT)
-    found = sorted(session.execute(joined).all(), key=lambda r: r[0].key, reverse=backwards)
-    rows, preceding, following = _page(found, limit, backwards, cursor is not None, lambda r: (r[0].key,))
-    return {"documents": [_list_row(row.key, version, row) for row, version in rows],
+    joined = select(*_LIST_COLUMNS).join(page, page.c.id == DocumentRow.id).join(DocumentVersion, _CURRENT)
+    found = sorted(session.execute(joined).all(), key=lambda r: r.key, reverse=backwards)
+    rows, preceding, following = _page(found, limit, backwards, cursor is not None, lambda r: (r.key,))
+    return {"documents": [_list_row(row) for row in rows],
             "previous": preceding, "next": following}
 
 
