@@ -56,3 +56,8 @@ server-stop: $(STAMP)
 serve: $(STAMP)
 	PREFECT_HOME=$(CURDIR)/.seedflow/prefect PREFECT_API_URL=http://127.0.0.1:4200/api \
 		$(BIN)/seedflow serve
+
+# Browse the store read-only at http://127.0.0.1:8765 (after `make run`; UI_ARGS="--db URL --port N")
+.PHONY: ui
+ui: $(STAMP)
+	$(BIN)/seedflow ui $(UI_ARGS)

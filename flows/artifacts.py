@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from uuid import UUID
 
@@ -44,6 +45,7 @@ def _markdown(report: RunReport) -> str:
     lines += ["", "## Time per stage", "", "| stage | seconds |", "|---|---:|"]
     lines += [f"| {stage} | {seconds:.3f} |" for stage, seconds in data["stage_seconds"].items()]
     lines += ["", f"Elapsed: {data['elapsed']:.2f} s"]
+    lines += ["", f"[What this run did to the corpus]({os.environ['SEEDFLOW_UI_URL'].rstrip('/')}/runs/{data['flow_run_id']})"] if os.environ.get("SEEDFLOW_UI_URL") and data["flow_run_id"] else []
     return "\n".join(lines)
 
 

@@ -414,6 +414,12 @@ def _purge(args: argparse.Namespace) -> int:
     return 0 if purged else 1
 
 
+def _ui(args: argparse.Namespace) -> int:
+    from browser.serve import serve
+
+    return serve(_store_url(args), args.host, args.port)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="seedflow", description="Scheduled document ingestion on Prefect.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -527,6 +533,13 @@ def parser() -> argparse.ArgumentParser:
     purge.add_argument("keys", nargs="+", metavar="KEY", help="path relative to the source root")
     purge.add_argument("--db", help=db_help)
     purge.set_defaults(handler=_purge)
+
+
+    ui = commands.add_parser("ui", help="browse the store in a web browser (read-only)")
+    ui.add_argument("--db", help=db_help)
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; others get no login)")
+    ui.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    ui.set_defaults(handler=_ui)
     return top
 
 

@@ -115,6 +115,13 @@ class RejectedFile(Base):
 
 
 Index("ix_rejected_files_key", RejectedFile.key)
+# What the corpus browser pages on (migration 0005): a run's versions by change kind, the exact
+# copies of a document, and documents by status in key order.
+Index("ix_document_versions_run", DocumentVersion.run_id, DocumentVersion.status, DocumentVersion.version,
+      DocumentVersion.document_id, DocumentVersion.id)
+Index("ix_document_versions_duplicate_of", DocumentVersion.duplicate_of,
+      sqlite_where=DocumentVersion.duplicate_of.is_not(None), postgresql_where=DocumentVersion.duplicate_of.is_not(None))
+Index("ix_documents_status_key", DocumentRow.status, DocumentRow.key)
 
 
 class NearDuplicateSignature(Base):

@@ -1,0 +1,1 @@
+"""The corpus browser: a read-only web app over the store (`seedflow ui`). Imports only `storage`."""
