@@ -74,8 +74,16 @@ class Article:
     """The article cascade over one page; `balanced()` and `recall()` share their work."""
 
     def __init__(self, tree: HtmlElement) -> None:
-        """`tree` is pruned in place: the caller reads what it needs from it first."""
+        """`tree` is pruned in place: the caller reads what it needs from it first.
+
+        `<head>` goes first: no stage takes article text from it (trafilatura's cleaning and
+        jusText drop it, readability and the page-length measure read the body), and its
+        attribute-laden `<meta>`/`<link>` elements are a tenth of a page's elements, copied
+        and scanned by every stage.
+        """
         forum = _forum_thread_page(tree)
+        for head in tree.findall("head"):
+            tree.remove(head)
         tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE_XPATH)
         if not forum:
             tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
