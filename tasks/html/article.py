@@ -17,7 +17,7 @@ from __future__ import annotations
 from copy import copy, deepcopy
 from dataclasses import dataclass
 
-from lxml.etree import _Element, tostring
+from lxml.etree import XPath, _Element, tostring
 from lxml.html import HtmlElement
 from trafilatura.baseline import _BLOCK_ELEMS, baseline, html2txt
 from trafilatura.core import (
@@ -42,6 +42,8 @@ from trafilatura.utils import trim
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
 
+# html2txt's block elements (`_spaced_text` spaces them), counted in one C-level walk.
+_COUNT_BLOCKS = XPath(f"count(descendant-or-self::*[{' or '.join(f'self::{tag}' for tag in sorted(_BLOCK_ELEMS))}])")
 _BALANCED = Extractor(output_format="python", comments=False, tables=True, links=True)
 _RECALL = Extractor(output_format="python", comments=False, tables=True, links=True, recall=True)
 
@@ -122,7 +124,7 @@ class Article:
         tree = self._page.tree
         body = tree.find(".//body")
         body = tree if body is None else body
-        bound = len(" ".join(body.text_content().split())) + 2 * sum(1 for _ in body.iter(*_BLOCK_ELEMS))
+        bound = len(" ".join(body.text_content().split())) + 2 * int(_COUNT_BLOCKS(body))
         if chars >= ESCALATION_PAGE_SHARE * bound:
             return False
         return chars < ESCALATION_PAGE_SHARE * len(html2txt(tree))
