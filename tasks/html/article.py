@@ -42,7 +42,10 @@ from trafilatura.utils import trim
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
 
-# html2txt's block elements (`_spaced_text` spaces them), counted in one C-level walk.
+# The length of an element's text with XML whitespace folded, at least that of Python's
+# `" ".join(text.split())` (which folds Unicode spaces too); and html2txt's block elements
+# (`_spaced_text` spaces them). Both in C, without the text becoming a Python string.
+_FOLDED_LENGTH = XPath("string-length(normalize-space(.))")
 _COUNT_BLOCKS = XPath(f"count(descendant-or-self::*[{' or '.join(f'self::{tag}' for tag in sorted(_BLOCK_ELEMS))}])")
 _BALANCED = Extractor(output_format="python", comments=False, tables=True, links=True)
 _RECALL = Extractor(output_format="python", comments=False, tables=True, links=True, recall=True)
@@ -116,15 +119,16 @@ class Article:
         """trafilatura's escalation test, `chars < share × len(html2txt(tree))`, measured only
         when an upper bound of that length leaves it open.
 
-        html2txt deletes boilerplate sections from a copy of the body and adds a space at
-        each end of every block element's text; its length is therefore at most the
-        body's whitespace-folded text plus two characters per block element, which lxml
-        counts in C. Two pages in three are settled by that bound alone.
+        html2txt deletes boilerplate sections from a copy of the body, adds a space at each
+        end of every block element's text and folds whitespace; deleting never lengthens
+        folded text and each space adds at most one character, so its length is at most the
+        body's folded text plus two per block element, which XPath counts in C. Two pages
+        in three are settled by that bound alone.
         """
         tree = self._page.tree
         body = tree.find(".//body")
         body = tree if body is None else body
-        bound = len(" ".join(body.text_content().split())) + 2 * int(_COUNT_BLOCKS(body))
+        bound = int(_FOLDED_LENGTH(body)) + 2 * int(_COUNT_BLOCKS(body))
         if chars >= ESCALATION_PAGE_SHARE * bound:
             return False
         return chars < ESCALATION_PAGE_SHARE * len(html2txt(tree))
