@@ -9,7 +9,9 @@ computed at most once per page, and readability is asked only when it can still 
 result: trafilatura adopts it over its own extraction when that is empty, short beside it, or
 structurally deficient (no paragraph text, tables outnumbering paragraphs), and an own
 extraction of trafilatura's own escalation length (3,000 characters) or more with sound
-structure is kept as it is. The stages are trafilatura internals, hence the pin to 2.3.x.
+structure is kept as it is. The escalation's page-length measure is taken only when a bound
+computed in C leaves its test open, and `<head>` is dropped first. The stages are trafilatura
+internals, hence the pin to 2.3.x.
 """
 
 from __future__ import annotations
@@ -53,7 +55,11 @@ _RECALL = Extractor(output_format="python", comments=False, tables=True, links=T
 
 @dataclass
 class _Page:
-    """One page's raw-pruned tree and the cascade results computed on it so far."""
+    """One page's raw-pruned tree and the cascade results computed on it so far.
+
+    Results are handed out as copies: `sanitize_tree` and seedflow's boilerplate pass
+    change the body they are given, and a later stage may want the same result again.
+    """
 
     tree: HtmlElement
     readability: tuple[HtmlElement, str] | None = None
