@@ -18,16 +18,16 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import trafilatura
 from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 from lxml import etree
-from lxml.html import HtmlElement
-from trafilatura.utils import load_html
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction, HTMLParser, fromstring
+from trafilatura.utils import repair_faulty_html
 from trafilatura.xml import xmltotxt
 
+from tasks.html.article import Article
 from tasks.html.boilerplate import is_boilerplate_text, is_link_block
 from tasks.html.metadata import PageMetadata, page_metadata
 from tasks.whitespace import folded
@@ -55,6 +55,15 @@ _LEAD_MIN_CHARS, _LEAD_MAX_CHARS = 40, 1500
 # 100,000 elements, and copies of the tree) are skipped for one linear walk of the text.
 MAX_ELEMENTS = 100_000
 _LEAD_MAX_LINK_SHARE = 0.3
+# trafilatura's parser settings. lxml.html's own element lookup is a Python callback run for
+# every element object created (a tenth of the extraction's CPU): one class for all elements
+# does in C what it does, as nothing here needs lxml's form-element classes.
+_PARSER = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True)
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+    )
+)
 
 
 @dataclass
@@ -95,7 +104,7 @@ def _parts(meta: PageMetadata, text: str) -> HtmlParts:
 
 
 def _too_many_elements(tree: HtmlElement) -> bool:
-    return any(count >= MAX_ELEMENTS for count, _ in enumerate(tree.iter()))
+    return tree.xpath("count(//*)") >= MAX_ELEMENTS
 
 
 def tree_text(tree: HtmlElement) -> str:
@@ -105,40 +114,51 @@ def tree_text(tree: HtmlElement) -> str:
 
 
 def _parse(markup: str) -> HtmlElement | None:
-    """lxml tree of the page; None for markup lxml cannot make a tree of (e.g. empty)."""
+    """lxml tree of the page as `trafilatura.utils.load_html` makes it; None for markup lxml
+    cannot make a tree of (e.g. empty), or that is not HTML at all."""
+    beginning = markup[:50].lower()
+    markup = repair_faulty_html(markup, beginning)
     try:
-        return load_html(markup)
-    except (ValueError, etree.LxmlError, RecursionError):
+        tree = fromstring(markup, parser=_PARSER)
+    except (ValueError, etree.LxmlError, RecursionError):  # ValueError: a str declaring its encoding
+        tree = None
+    if tree is None or len(tree) < 1:
+        try:
+            tree = fromstring(markup.encode("utf-8", "surrogatepass"), parser=_PARSER)
+        except (ValueError, etree.LxmlError, RecursionError):
+            return None
+    if tree is not None and "html" not in beginning and len(tree) < 2:
         return None
+    return tree
 
 
 def main_text(tree: HtmlElement) -> str:
-    """The article's text, boilerplate blocks removed; "" when no article is found."""
-    text = _trafilatura_text(tree, favor_recall=False)
+    """The article's text, boilerplate blocks removed; "" when no article is found.
+
+    The tree is pruned in place by the cascade, so the lead paragraph is looked for first.
+    """
+    lead = _lead_paragraph(tree)
+    try:
+        article = Article(tree)
+    except Exception:  # noqa: BLE001 - a library bug on one odd page must not fail the batch
+        return ""
+    text = _article_text(article.balanced)
     if len(text) < _SHORT_TEXT:
-        retry = _trafilatura_text(tree, favor_recall=True)
+        retry = _article_text(article.recall)
         if len(retry) > len(text):
             text = retry
-    lead = _lead_paragraph(tree)
     if text and lead and folded(lead)[:100] not in folded(text):
         text = f"{lead}\n\n{text}"
     return text
 
 
-def _trafilatura_text(tree: HtmlElement, favor_recall: bool) -> str:
+def _article_text(extraction: Callable[[], etree._Element | None]) -> str:
     try:
-        document = trafilatura.bare_extraction(
-            tree,
-            include_comments=False,
-            include_tables=True,
-            include_links=True,
-            favor_recall=favor_recall,
-        )
+        body = extraction()
     except Exception:  # noqa: BLE001 - a library bug on one odd page must not fail the batch
         return ""
-    if document is None or document.body is None:
+    if body is None:
         return ""
-    body = document.body
     _drop_boilerplate_blocks(body)
     etree.strip_tags(body, "ref")
     return _paragraphs(xmltotxt(body, include_formatting=False))
