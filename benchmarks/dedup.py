@@ -322,7 +322,7 @@ def _explain(url: str, documents: list) -> list[str]:
     buckets = [b for keys in bands_of([d.signature for d in batch.documents if d.signature]) for b in keys]
     engine, seen = get_engine(url), []
 
-    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
+    def capture(_conn: object, _cursor: object, statement: str, parameters: object, _context: object, _many: bool) -> None:
         if "lsh_bands" in statement:
             seen.append((statement, parameters))
 

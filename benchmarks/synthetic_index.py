@@ -20,8 +20,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import numpy as np
+from psycopg import Cursor
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from tasks.near_duplicates.signatures import SignatureParams, band_matrix
 
 CHUNK = 50_000
 INDEX_TABLES = ("lsh_bands", "near_duplicate_signatures")
@@ -29,10 +32,8 @@ _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4
 _COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 
 
-def _signatures(generator: np.random.Generator, ids: range, params) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+def _signatures(generator: np.random.Generator, ids: range, params: SignatureParams) -> tuple[np.ndarray, np.ndarray]:
     """Random signatures of `ids` and their band keys (one row of `params.bands` per document)."""
-    from tasks.near_duplicates.signatures import band_matrix
-
     values = generator.integers(0, 2**32, size=(len(ids), params.num_perm), dtype=np.uint32)
     return values, band_matrix(values, params)
 
@@ -40,7 +41,7 @@ def _signatures(generator: np.random.Generator, ids: range, params) -> tuple[np.
 # --------------------------------------------------------------------------- SQLite
 
 
-def _fill_sqlite(path: str, count: int, params, seed: int) -> None:  # noqa: ANN001
+def _fill_sqlite(path: str, count: int, params: SignatureParams, seed: int) -> None:
     """Documents and signatures in id order; band rows sorted by key, so every insert appends."""
     generator = np.random.default_rng(seed)
     now = datetime.now(UTC).isoformat(sep=" ")
@@ -123,12 +124,12 @@ def _dtype(*fields: tuple[str, str]) -> np.dtype:
     return np.dtype(layout)
 
 
-def _copy(cursor, statement: str, payload: bytes) -> None:  # noqa: ANN001
+def _copy(cursor: Cursor, statement: str, payload: bytes) -> None:
     with cursor.copy(statement) as copy:
         copy.write(_COPY_HEADER + payload + _COPY_TRAILER)
 
 
-def _fill_postgresql(url: str, count: int, params, seed: int) -> None:  # noqa: ANN001
+def _fill_postgresql(url: str, count: int, params: SignatureParams, seed: int) -> None:
     """Each chunk COPYed in id order (the heap order a real ingest leaves), then the indexes built."""
     engine = create_engine(url)
     generator = np.random.default_rng(seed)
@@ -198,7 +199,7 @@ def _postgresql_index_bytes(url: str) -> dict[str, int]:
 # --------------------------------------------------------------------------- both
 
 
-def fill(url: str, count: int, params, seed: int) -> None:  # noqa: ANN001
+def fill(url: str, count: int, params: SignatureParams, seed: int) -> None:
     """Index `count` synthetic active documents (ids 1…count) in an empty, migrated store."""
     if count <= 0:
         return
