@@ -39,6 +39,11 @@ test: install test-system-packages
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pipeline.py $(BENCH_ARGS)
 
+# seedflow beside LangChain's index() and LlamaIndex's IngestionPipeline on one generated corpus (issue 20)
+bench-peers: $(STAMP)
+	@$(BIN)/pip install --disable-pip-version-check -q -e '.[bench]'
+	$(BIN)/python benchmarks/peers.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .seedflow
 

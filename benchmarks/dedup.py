@@ -8,9 +8,12 @@ boilerplate) and hard negatives (other articles of the same language, articles s
 then everything else in shuffled batches, through the real dedupe and store functions
 on a SQLite store. Prints precision/recall/F1 per kind, dedupe throughput, and the
 per-document dedupe and store cost with 1,000, 10,000 and 100,000 documents
-already indexed (synthetic signatures, bulk-loaded).
+already indexed (synthetic signatures, bulk-loaded; `--sizes` for others, up to a
+million), on SQLite and, with `--db URL`, on throw-away PostgreSQL databases, with the
+index's size on disk per document and, with `--explain`, the candidates query's plan.
 
-    PYTHONPATH=. python benchmarks/dedup.py [--quick]
+    PYTHONPATH=. python benchmarks/dedup.py [--quick] [--skip-quality] [--sizes 1000,100000,1000000]
+        [--db sqlite --db postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--explain]
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ import textwrap
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -305,72 +308,110 @@ def _row(kind: str, c: Counter[str]) -> str:
     return f"{kind:<24}{c['n']:>7}{tp:>7}{fp:>7}{fn:>7}{precision:>8}{recall:>8}{f1:>8}"
 
 
-def fill(url: str, count: int, params, seed: int) -> None:
-    """Index `count` synthetic active documents in bulk (random signatures, their band keys)."""
+def _explain(url: str, documents: list) -> list[str]:
+    """The plan of the candidates query for one real batch (PostgreSQL: EXPLAIN ANALYZE, with buffers)."""
+    from sqlalchemy import event
+
     from storage import near_index
-    from storage.dialect import insert_ignoring_conflicts
-    from storage.models import DocumentRow
-    from storage.status import Status
-    from storage.session import session_scope
-    from tasks.near_duplicates.signatures import band_matrix, to_bytes
+    from storage.session import get_engine, session_scope
+    from tasks.dedupe import sign
+    from tasks.batch import Batch
+    from tasks.near_duplicates.signatures import bands_of
 
-    generator = np.random.default_rng(seed)
-    now = datetime.now(UTC)
-    step = 1000
-    for start in range(0, count, step):
-        ids = range(start + 1, min(count, start + step) + 1)
-        values = generator.integers(0, 2**32, size=(len(ids), params.num_perm), dtype=np.uint32)
+    batch = sign(Batch(documents))
+    buckets = [b for keys in bands_of([d.signature for d in batch.documents if d.signature]) for b in keys]
+    engine, seen = get_engine(url), []
+
+    def capture(_conn: object, _cursor: object, statement: str, parameters: object, _context: object, _many: bool) -> None:
+        if "lsh_bands" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
         with session_scope(url) as session:
-            insert_ignoring_conflicts(
-                session,
-                DocumentRow.__table__,
-                [{"id": i, "key": f"synthetic/{i:07d}", "first_seen_at": now, "current_version": 1, "status": Status.ACTIVE,
-                  "size": 0, "mtime_ns": 0, "updated_at": now} for i in ids],
-                ["key"],
-            )
-            near_index.add(
-                session,
-                [near_index.IndexRow(i, to_bytes(v), b) for i, v, b in zip(ids, values, band_matrix(values, params).tolist())],
-            )
+            near_index.candidates(session, buckets)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    statement, parameters = seen[-1]
+    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
+    with engine.connect() as connection:
+        return [" | ".join(str(c) for c in row) for row in connection.exec_driver_sql(prefix + statement, parameters)]
 
 
-def scaling(labelled: Labelled, params, workdir: Path, sizes: Sequence[int], batch_size: int, seed: int) -> None:
+@contextmanager
+def _store(db: str, size: int, workdir: Path) -> Iterator[str]:
+    """An empty store: a SQLite file in `workdir`, or a throw-away database on the PostgreSQL server `db`."""
+    if db == "sqlite":
+        yield f"sqlite:///{workdir / f'scale-{size}.db'}"
+        return
+    from benchmarks.synthetic_index import throwaway_database
+
+    with throwaway_database(db, str(size)) as url:
+        yield url
+
+
+def _backend(url: str) -> str:
+    return url.split(":", 1)[0].split("+", 1)[0]
+
+
+def scaling(labelled: Labelled, params, workdir: Path, dbs: Sequence[str], sizes: Sequence[int], batch_size: int,
+            seed: int, explain: bool) -> None:
     """Per-document dedupe+store cost of the same real batches on stores of different sizes.
 
     All stores are filled first; then each batch goes to every store in turn, so load
     from other processes on a shared machine hits all sizes alike. One batch warms
     caches (token hashes, connections) untimed; the cost is the median over batches.
     """
+    from benchmarks.synthetic_index import fill, index_bytes
     from storage import migrate, runs
 
     warmup, probe = labelled.others[:batch_size], labelled.others[batch_size : 9 * batch_size]
-    stores = {}
-    for size in sizes:
-        url = f"sqlite:///{workdir / f'scale-{size}.db'}"
-        migrate.upgrade(url)
-        began = time.perf_counter()
-        fill(url, size, params, seed)
-        print(f"  filled {size:,} synthetic documents in {time.perf_counter() - began:.1f} s")
-        stores[size] = (url, runs.begin(url, None, "benchmark"))
-        ingest(url, _documents(warmup), stores[size][1], batch_size, Timing())
-    timings: defaultdict[int, list[Timing]] = defaultdict(list)
-    for start in range(0, len(probe), batch_size):
-        for size, (url, run_id) in stores.items():
-            timing = Timing()
-            ingest(url, _documents(probe[start : start + batch_size]), run_id, batch_size, timing)
-            timings[size].append(timing)
-    print(f"cost per document, median of {len(probe) // batch_size} batches of {batch_size} real documents:")
-    costs = {}
-    for size, batches in timings.items():
-        dedupe = 1000 * float(np.median([t.dedupe / t.documents for t in batches]))
-        store = 1000 * float(np.median([t.store / t.documents for t in batches]))
-        both = 1000 * float(np.median([(t.dedupe + t.store) / t.documents for t in batches]))
-        costs[size] = (dedupe, both)
-        print(f"  {size:>7,} stored: dedupe {dedupe:.2f} ms/doc, dedupe + store {both:.2f} ms/doc (store {store:.2f})")
-    dedupe_low, both_low = costs[sizes[0]]
-    for size in sizes[1:]:
-        dedupe, both = costs[size]
-        print(f"  ratio {size:,} vs {sizes[0]:,}: dedupe {dedupe / dedupe_low:.2f}x, dedupe + store {both / both_low:.2f}x")
+    with ExitStack() as stack:
+        stores: dict[tuple[str, int], tuple[str, int]] = {}
+        sizes_on_disk: dict[tuple[str, int], dict[str, int]] = {}
+        for db in dbs:
+            for size in sizes:
+                url = stack.enter_context(_store(db, size, workdir))
+                migrate.upgrade(url)
+                began = time.perf_counter()
+                fill(url, size, params, seed)
+                seconds = time.perf_counter() - began
+                print(f"  {_backend(url)}: filled {size:,} synthetic documents ({size * params.bands:,} band rows) "
+                      f"in {seconds:.1f} s, {size / seconds:,.0f} docs/s", flush=True)
+                sizes_on_disk[_backend(url), size] = index_bytes(url)
+                stores[_backend(url), size] = (url, runs.begin(url, None, "benchmark"))
+                ingest(url, _documents(warmup), stores[_backend(url), size][1], batch_size, Timing())
+        timings: defaultdict[tuple[str, int], list[Timing]] = defaultdict(list)
+        for start in range(0, len(probe), batch_size):
+            for key, (url, run_id) in stores.items():
+                timing = Timing()
+                ingest(url, _documents(probe[start : start + batch_size]), run_id, batch_size, timing)
+                timings[key].append(timing)
+        print(f"cost per document, median of {len(probe) // batch_size} batches of {batch_size} real documents:")
+        costs = {}
+        for (backend, size), batches in timings.items():
+            dedupe = 1000 * float(np.median([t.dedupe / t.documents for t in batches]))
+            store = 1000 * float(np.median([t.store / t.documents for t in batches]))
+            both = 1000 * float(np.median([(t.dedupe + t.store) / t.documents for t in batches]))
+            costs[backend, size] = (dedupe, both)
+            disk = sizes_on_disk[backend, size]
+            per_doc = sum(disk.values()) / size if size else 0.0
+            per_row = disk.get("lsh_bands", 0) / (size * params.bands) if size else 0.0
+            print(f"  {backend:<10} {size:>9,} stored: dedupe {dedupe:.2f} ms/doc, dedupe + store {both:.2f} ms/doc "
+                  f"(store {store:.2f}); index on disk {per_doc:,.0f} B/doc ({per_row:.1f} B per band row; "
+                  + ", ".join(f"{t} {b / 2**20:,.1f} MiB" for t, b in disk.items()) + ")")
+        for backend in dict.fromkeys(b for b, _ in costs):
+            dedupe_low, both_low = costs[backend, sizes[0]]
+            for size in sizes[1:]:
+                dedupe, both = costs[backend, size]
+                verdict = "met" if dedupe / dedupe_low <= 1.5 else "NOT met"
+                print(f"  {backend}: ratio {size:,} vs {sizes[0]:,}: dedupe {dedupe / dedupe_low:.2f}x ({verdict} <= 1.5x), "
+                      f"dedupe + store {both / both_low:.2f}x")
+        if explain:
+            for (backend, size), (url, _) in stores.items():
+                print(f"candidates query plan, {backend}, {size:,} stored:")
+                for line in _explain(url, _documents(probe[:batch_size])):
+                    print(f"    {line[:160]}{' …' if len(line) > 160 else ''}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -381,6 +422,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.add_argument("--batch-size", type=int, default=250)
     options.add_argument("--seed", type=int, default=7)
     options.add_argument("--skip-scaling", action="store_true")
+    options.add_argument("--skip-quality", action="store_true", help="only the scaling part")
+    options.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
+                         help="stored documents per scaling store, comma-separated (default 1000,10000,100000)")
+    options.add_argument("--db", action="append", dest="dbs", metavar="URL",
+                         help="'sqlite' (the default), or a PostgreSQL server URL on which each size gets a "
+                              "throw-away database; may be given more than once")
+    options.add_argument("--explain", action="store_true", help="print the candidates query's plan on every store")
     args = options.parse_args(argv)
     if not CORPUS.is_dir():
         print(f"skipped: no corpus at {CORPUS}")
@@ -391,10 +439,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     labelled = build(args.quick, args.seed, params.min_words)
     print(f"built in {time.perf_counter() - began:.1f} s")
     with tempfile.TemporaryDirectory(prefix="seedflow-dedup-") as folder:
-        quality(labelled, params, Path(folder), args.batch_size)
+        if not args.skip_quality:
+            quality(labelled, params, Path(folder), args.batch_size)
         if not args.skip_scaling:
-            sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
-            scaling(labelled, params, Path(folder), sizes, args.batch_size, args.seed)
+            sizes = args.sizes or ((1_000, 10_000) if args.quick else (1_000, 10_000, 100_000))
+            scaling(labelled, params, Path(folder), args.dbs or ["sqlite"], sizes, args.batch_size, args.seed,
+                    args.explain)
     return 0
 
 
