@@ -21,9 +21,16 @@ class RunReport:
     elapsed: float = 0.0
     flow_run_id: str | None = None
 
-    def languages(self) -> dict[str, int]:
-        found = {k.split(".", 1)[1]: v for k, v in self.counts.items() if k.startswith("language.")}
+    def _tally(self, prefix: str) -> dict[str, int]:
+        found = {k.split(".", 1)[1]: v for k, v in self.counts.items() if k.startswith(prefix)}
         return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
+
+    def languages(self) -> dict[str, int]:
+        return self._tally("language.")
+
+    def formats(self) -> dict[str, int]:
+        """Documents read in this run, by the format that read them."""
+        return self._tally("format.")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -33,6 +40,7 @@ class RunReport:
             "outcomes": {name: self.counts.get(name, 0) for name in OUTCOMES},
             "deferred": self.counts.get("deferred", 0),
             "languages": self.languages(),
+            "formats": self.formats(),
             "rejected": [{"key": k, "reason": r} for k, r in self.rejected],
             "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
             "elapsed": round(self.elapsed, 3),
@@ -51,6 +59,8 @@ def format_summary(report: dict[str, Any], limit: int = 10) -> str:
         lines.append(f"  deferred {report['deferred']} (changing while read; the next run takes them)")
     if report["languages"]:
         lines.append("  languages: " + ", ".join(f"{k} {v}" for k, v in report["languages"].items()))
+    if report.get("formats"):
+        lines.append("  formats: " + ", ".join(f"{k} {v}" for k, v in report["formats"].items()))
     for item in report["rejected"][:limit]:
         lines.append(f"  rejected {item['key']}: {item['reason']}")
     if len(report["rejected"]) > limit:

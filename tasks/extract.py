@@ -75,6 +75,8 @@ def extract(
             continue
         parse(doc, data, max_seconds)
         counts["rejected" if doc.status == "rejected" else "extracted"] += 1
+        if doc.format:
+            batch.counts[f"format.{doc.format}"] += 1
     batch.counts.update({f"extract.{k}": v for k, v in counts.items()})
     return batch
 

@@ -59,3 +59,7 @@ def test_office_documents_are_ingested_with_their_format_and_metadata(tmp_path: 
     assert "XML entity expansion refused" in rejected["laughs.docx"]
     assert rejected["encrypted-aes256.pdf"] == "encrypted: needs a password"
     assert report["outcomes"]["rejected"] == 4
+    # Bytes decide over names: the PNG named .docx is read (and rejected) as an image.
+    assert report["formats"] == {
+        "docx": 2, "text": 2, "email": 1, "epub": 1, "image": 1, "odt": 1, "pdf": 1, "pptx": 1, "rtf": 1,
+    }
