@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage.dialect import in_few
 from storage.models import DocumentRow, DocumentVersion, IngestionRun, NearDuplicateSignature
-from storage.record import METADATA_FIELDS, utc
+from storage.record import METADATA_FIELDS, export_record, utc
 from storage.status import Status
 
 PAGE = 50
@@ -255,27 +255,11 @@ def documents(session: Session, filters: DocumentFilter, cursor: str | None = No
 
 
 def _version_dict(version: DocumentVersion, key: str, text_length: int | None = None) -> dict[str, Any]:
-    return {
-        "key": key,
-        "version": version.version,
-        "status": str(version.status),
-        "title": version.title,
-        "published": version.published.isoformat() if version.published else None,
-        "language": version.language,
-        "language_score": version.language_score,
-        "languages": version.languages,
-        "content_hash": version.content_hash,
-        "duplicate_of": version.duplicate_of,
-        "near_duplicate_of": version.near_duplicate_of,
-        "similarity": version.similarity,
-        "error": version.error,
-        "meta": {name: version.meta.get(name) for name in METADATA_FIELDS},
-        "file_sha256": version.file_sha256,
-        "size": version.size,
-        "ingested_at": utc(version.ingested_at),
-        "flow_run_id": version.flow_run_id,
-        "text_length": text_length,
-    }
+    """The export record (`storage.record`) as the pages show it: metadata grouped, no text."""
+    record = export_record(version, key)
+    del record["text"]
+    meta = {name: record.pop(name, None) for name in METADATA_FIELDS}
+    return {**record, "meta": meta, "size": version.size, "ingested_at": utc(version.ingested_at), "text_length": text_length}
 
 
 def _flat(version: dict[str, Any]) -> dict[str, Any]:
