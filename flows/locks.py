@@ -9,6 +9,7 @@ temporary local API finds no limit and runs unhindered; should two runs still co
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,12 +21,13 @@ from prefect.exceptions import ObjectNotFound
 LEASE_SECONDS = 60
 
 
-def source_limit_name(source: str) -> str:
-    digest = hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+def source_limit_name(source: str | os.PathLike[str]) -> str:
+    """One limit per source: a folder's path or a URL, as `Settings.source` holds it."""
+    digest = hashlib.sha256(os.fspath(source).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return f"seedflow-ingest-{digest}"
 
 
-def ensure_source_limit(source: str) -> str:
+def ensure_source_limit(source: str | os.PathLike[str]) -> str:
     """Create (or reset to 1) the limit that serialises ingests of `source`."""
     name = source_limit_name(source)
     with get_client(sync_client=True) as client:
@@ -43,7 +45,7 @@ def _limit_exists(name: str) -> bool:
 
 
 @contextmanager
-def one_ingest_per_source(source: str) -> Iterator[None]:
+def one_ingest_per_source(source: str | os.PathLike[str]) -> Iterator[None]:
     """Hold the source's slot for the whole run, where `seedflow serve` has set one up."""
     name = source_limit_name(source)
     if not _limit_exists(name):
