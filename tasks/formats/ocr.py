@@ -120,6 +120,9 @@ def open_frames(data: bytes, limit: int = 500) -> list:  # type: ignore[type-arg
                 break
     except Image.DecompressionBombError:
         raise Rejected(f"image too large: more than {MAX_PIXELS // 1_000_000} million pixels") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except UnidentifiedImageError:
+        # Pillow's message names the in-memory buffer by address: a reason must read the same every run.
+        raise Rejected("corrupt image: not a readable image") from None
+    except (OSError, SyntaxError, ValueError) as error:
         raise Rejected(f"corrupt image: {error}") from None
     return frames
