@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from itertools import chain
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -31,8 +32,9 @@ from tasks.discover import Selection, discover_task, extension_set
 from storage.record import Document
 from tasks.batch import Batch
 from tasks.extract import DEFAULT_MAX_BYTES
+from tasks.members import Expansion
 from tasks.sources import open_source
-from tasks.store import store_deletions_task, store_task
+from tasks.store import store_deletions_task, store_settlements_task, store_task
 
 DEFAULT_BATCH_SIZE = 250
 
@@ -43,11 +45,11 @@ def _run_name() -> str:
     return f"ingest-{Path(source).name or 'root'}-{stamp}"
 
 
-def _batches(documents: list[Document], size: int) -> Iterator[list[Document]]:
+def _batches(documents: list[Document], size: int) -> Iterator[Batch]:
     """Hand out batches while dropping the flow's own reference to each, so memory stays flat."""
     documents.reverse()
     while documents:
-        yield [documents.pop() for _ in range(min(size, len(documents)))]
+        yield Batch([documents.pop() for _ in range(min(size, len(documents)))])
 
 
 @flow(name="ingest", flow_run_name=_run_name, persist_result=False)
@@ -120,21 +122,35 @@ def ingest(
             )
             account(discover_task, began, 1, discovery.seen)
             report.counts["unchanged"] += discovery.unchanged
-            total = -(-len(discovery.documents) // batch_size)
+            # Each container to read counts as one batch here: how many members it holds is
+            # known only once it is read.
+            total = -(-len(discovery.documents) // batch_size) + len(discovery.containers)
             progress = Progress(total)
-            logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
-            numbered = enumerate(_batches(discovery.documents, batch_size), start=1)
+            logger.info("%d files found, %d to read, %d containers to read, %d deleted", discovery.seen,
+                        len(discovery.documents), len(discovery.containers), len(discovery.deleted))
+            expansion = Expansion(discovery.containers, origin, url, batch_size, force, settings.settle_seconds,
+                                  discovery.shadowed)
+            numbered = enumerate(chain(_batches(discovery.documents, batch_size), expansion.batches()), start=1)
             extract_options = {"source": origin, "max_bytes": max_bytes, "settle_seconds": settings.settle_seconds}
             parallelism = max(workers, 2) if dask_address else workers
             for number, batch in process(numbered, total, configured, account, runner, parallelism, extract_options):
                 batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)
                 batch = run(store_task, f"store[{number}/{total}]", batch, url, run_id, flow_run_id)
                 report.counts.update(batch.counts)
-                progress.advance(number)
+                settled = expansion.settled(batch)
+                if settled:
+                    began = time.perf_counter()
+                    label = f"store-containers[{number}/{total}]"
+                    deleted = configured(store_settlements_task, label)(settled, url, run_id, flow_run_id)
+                    account(store_settlements_task, began, 1, len(settled))
+                    report.counts["deleted"] += deleted
+                progress.advance(min(number, total))
                 logger.info("batch %d/%d stored", number, total)
-            if discovery.deleted:
+            if discovery.deleted or discovery.vanished_containers:
                 began = time.perf_counter()
-                deleted = configured(store_deletions_task, "store-deletions")(discovery.deleted, url, run_id, flow_run_id)
+                deleted = configured(store_deletions_task, "store-deletions")(
+                    discovery.deleted, url, run_id, flow_run_id, discovery.vanished_containers
+                )
                 account(store_deletions_task, began, 1, len(discovery.deleted))
                 report.counts["deleted"] += deleted
             status = RunStatus.COMPLETED

@@ -13,23 +13,28 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from storage.record import Document
-from tasks.batch import Batch
+from tasks.batch import Batch, Payload
 from tasks.formats import Hints, Rejected, format_for
 from tasks.sources.base import EntryChanging, ReadError, Source, SourceEntry
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
-def parse(doc: Document, data: bytes) -> None:
-    """Fill the document's text and metadata from its bytes, or reject it with the reason."""
+def parse(doc: Document, data: bytes, hints: Hints | None = None, content_type: str | None = None) -> None:
+    """Fill the document's text and metadata from its bytes, or reject it with the reason.
+
+    `hints` and `content_type` are what a container said about a member; a file's own
+    key is its only hint.
+    """
+    hints = hints or Hints(name=doc.key)
     try:
-        chosen = format_for(doc.key, data)
+        chosen = format_for(hints.name, data, content_type)
     except Rejected as refusal:
         doc.reject(str(refusal))
         return
     doc.format = chosen.name
     try:
-        found = chosen.extract(data, Hints(name=doc.key))
+        found = chosen.extract(data, hints)
     except Rejected as refusal:
         doc.encoding = refusal.encoding
         doc.reject(str(refusal))
@@ -41,12 +46,25 @@ def parse(doc: Document, data: bytes) -> None:
     doc.author, doc.canonical_url, doc.language_hint = found.author, found.canonical_url, found.language_hint
 
 
+def parse_member(doc: Document, payload: Payload) -> None:
+    """A container member: its container's date is the fallback, a title it states comes first."""
+    parse(doc, payload.data, payload.hints, payload.content_type)
+    if doc.status != "rejected":
+        doc.published = doc.published or payload.hints.published
+        doc.title = payload.title or doc.title
+
+
 def extract(
     batch: Batch, source: Source, max_bytes: int = DEFAULT_MAX_BYTES, settle_seconds: float = 0.0
 ) -> Batch:
     """Read and parse every pending document; one that fails is rejected with its reason."""
     counts: Counter[str] = Counter()
     for doc in batch.pending():
+        payload = batch.payloads.pop(doc.key, None)
+        if payload is not None:
+            parse_member(doc, payload)
+            counts["rejected" if doc.status == "rejected" else "extracted"] += 1
+            continue
         entry = SourceEntry(key=doc.key, location=doc.path, size=doc.size, mtime_ns=doc.mtime_ns)
         try:
             snapshot = source.read(entry, max_bytes, settle_seconds)
@@ -66,6 +84,7 @@ def extract(
             continue
         parse(doc, data)
         counts["rejected" if doc.status == "rejected" else "extracted"] += 1
+    batch.payloads.clear()  # the bytes are not carried through the later stages
     batch.counts.update({f"extract.{k}": v for k, v in counts.items()})
     return batch
 
