@@ -195,7 +195,8 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--dask-address", help="run the CPU-bound stages on this Dask scheduler (tcp://HOST:PORT)")
     ingest.add_argument(
         "--extension", dest="extensions", action="append",
-        help="ingest files with this extension (repeatable; '' for none; default .txt .text .md .markdown .html .htm .xhtml and none)",
+        help="ingest files with this extension (repeatable; '' for none; default: every document format's, "
+             "none, and containers: .warc .zip .tar .tgz .gz .bz2 .xz .zst .jsonl .ndjson .json .parquet)",
     )
     ingest.add_argument("--max-bytes", type=int, default=20 * 1024 * 1024, help="reject larger files unread (default 20 MB)")
     ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs on the console")

@@ -124,9 +124,10 @@ def discover(
         known = containers.fingerprints(session)
         if selection.since is None:
             holders = {k for k in known if k in seen_keys}
-            live = (k for k in reads.live_keys(session) if selection.covers(k))
+            vanished = {k for k in known if k not in seen_keys and selection.covers(k)}
+            live = (k for k in reads.live_keys(session) if selection.covers(k) or held(k, vanished))
             result.deleted = sorted(k for k in live if k not in seen_keys and not held(k, holders))
-            result.vanished_containers = sorted(k for k in known if k not in seen_keys and selection.covers(k))
+            result.vanished_containers = sorted(vanished)
     for doc in found:
         previous = stored.get(doc.key)
         if doc.key in candidates:

@@ -141,7 +141,9 @@ def test_walk_takes_configured_extensions_and_extensionless_files(tmp_path: Path
 
 
 def test_extension_set_normalises() -> None:
-    assert extension_set(None) == DEFAULT_EXTENSIONS
+    from tasks import containers, discover
+
+    assert extension_set(None) == discover.DEFAULT_EXTENSIONS == DEFAULT_EXTENSIONS | containers.EXTENSIONS
     assert extension_set(["TXT", ".Md", " html ", ""]) == frozenset({".txt", ".md", ".html", ""})
 
 
