@@ -13,6 +13,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from storage.record import Document
+from storage.status import Status
 from tasks.batch import Batch, Payload
 from tasks.formats import Hints, Rejected, format_for
 from tasks.sources.base import EntryChanging, ReadError, Source, SourceEntry
@@ -49,7 +50,7 @@ def parse(doc: Document, data: bytes, hints: Hints | None = None, content_type: 
 def parse_member(doc: Document, payload: Payload) -> None:
     """A container member: its container's date is the fallback, a title it states comes first."""
     parse(doc, payload.data, payload.hints, payload.content_type)
-    if doc.status != "rejected":
+    if doc.status != Status.REJECTED:
         doc.published = doc.published or payload.hints.published
         doc.title = payload.title or doc.title
 

@@ -87,31 +87,39 @@ class Expansion:
         self.limits = limits
         self.options = options
         self.settlements: dict[str, Settlement] = {}
+        # Counts since the last batch was handed out; each batch carries its share to the report.
+        self.counts: Counter[str] = Counter()
 
     def batches(self) -> Iterator[Batch]:
         """Batches of members, filled across containers; a batch lists the containers it closes."""
         batch = Batch([])
+        self.pending.reverse()
         while self.pending:
-            container = self.pending.pop(0)
+            container = self.pending.pop()
             settlement = Settlement(container.key, container.size, container.mtime_ns, kind=None)
-            for doc, payload in self._documents(container, settlement, batch.counts):
+            for doc, payload in self._documents(container, settlement):
                 batch.documents.append(doc)
                 if payload is not None:
                     batch.payloads[doc.key] = payload
                 if len(batch.documents) >= self.batch_size:
-                    yield batch
+                    yield self._counted(batch)
                     batch = Batch([])
             self.settlements[container.key] = settlement
             batch.closes.append(container.key)
         if batch.documents or batch.closes:
-            yield batch
+            yield self._counted(batch)
+
+    def _counted(self, batch: Batch) -> Batch:
+        batch.counts.update(self.counts)
+        self.counts.clear()
+        return batch
 
     def settled(self, batch: Batch) -> list[Settlement]:
         """The settlements of the containers `batch` closes, handed over once (it is stored)."""
         return [self.settlements.pop(key) for key in batch.closes if key in self.settlements]
 
-    def _documents(self, container: Document, settlement: Settlement,
-                   counts: Counter[str]) -> Iterator[tuple[Document, Payload | None]]:
+    def _documents(self, container: Document, settlement: Settlement) -> Iterator[tuple[Document, Payload | None]]:
+        counts = self.counts
         entry = SourceEntry(container.key, container.path, container.size, container.mtime_ns)
         try:
             stream = self.source.open(entry, self.settle_seconds)
@@ -126,8 +134,14 @@ class Expansion:
             return
         with stream:
             settlement.size, settlement.mtime_ns = stream.size, stream.mtime_ns
-            file = _random_access(stream, container.key)
-            reading = read_members(container.key, file, self.limits, self.options)
+            try:
+                reading = read_members(container.key, _random_access(stream, container.key), self.limits,
+                                       self.options)
+            except OSError as error:  # reading its first bytes failed; later failures are damage
+                container.reject(f"unreadable: {error.strerror or error}")
+                settlement.complete = False
+                yield container, None
+                return
             with session_scope(self.db_url) as session:
                 stored = containers.members(session, container.key)
             own = stored.pop(container.key, None)
@@ -139,7 +153,7 @@ class Expansion:
             else:
                 counts["containers.read"] += 1
                 settlement.kind = reading.report.kind
-                yield from self._members(container, reading, stored, settlement, counts)
+                yield from self._members(container, reading, stored, settlement)
                 if own is not None and own.status != Status.DELETED and container.status != Status.REJECTED:
                     settlement.gone.append(container.key)  # a rejection of the whole that no longer holds
             if stream.moved():
@@ -147,7 +161,8 @@ class Expansion:
                 counts["deferred"] += 1
 
     def _members(self, container: Document, reading: Reading, stored: dict[str, Fingerprint],
-                 settlement: Settlement, counts: Counter[str]) -> Iterator[tuple[Document, Payload | None]]:
+                 settlement: Settlement) -> Iterator[tuple[Document, Payload | None]]:
+        counts = self.counts
         for member in reading.members:
             settlement.members += 1
             counts["members.read"] += 1

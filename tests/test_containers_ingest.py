@@ -164,7 +164,7 @@ def test_one_changed_record_is_one_new_version(tmp_path: Path, db_url: str) -> N
 
     write_jsonl(source / "data.jsonl", records(3, changed=1))
     write_warc(source / "crawl.warc.gz", {0: html(0), 1: html(101), 2: html(2)})
-    report = run(source, db_url)
+    report = run(source, db_url, batch_size=2)  # members spread over batches, counted in each
 
     assert report["outcomes"]["updated"] == 2 and report["outcomes"]["new"] == 0
     assert report["counts"]["containers.read"] == 2 and report["counts"]["members.read"] == 6
@@ -173,6 +173,13 @@ def test_one_changed_record_is_one_new_version(tmp_path: Path, db_url: str) -> N
     assert after.pop("data.jsonl#r1") == 2 and after.pop(WARC_IDS[1]) == 2
     assert set(after.values()) == {1}
     assert version_of(db_url, "data.jsonl#r1")["text"].endswith("A correction.")
+
+
+def test_members_are_parsed_by_worker_processes_in_small_batches(tmp_path: Path, sqlite_url: str) -> None:
+    source = folder_of_containers(tmp_path / "source")
+    report = run(source, sqlite_url, workers=2, batch_size=3)
+    assert sorted(current(sqlite_url)) == MEMBERS
+    assert report["outcomes"]["new"] == len(MEMBERS) and report["counts"]["members.read"] == len(MEMBERS)
 
 
 def test_members_gone_from_a_container_and_a_vanished_container_are_deleted(tmp_path: Path, db_url: str) -> None:
@@ -290,3 +297,19 @@ def test_new_optional_fields_leave_an_old_documents_hash_unchanged() -> None:
     assert gone.record_hash() == "7653fbda83da14ecfad23ee3c17dc222b233033bd1cb8a121de0edf9d955db90"
     member = Document(key="a.zip#b.txt", path="/x", container="a.zip")
     assert member.record_hash() != Document(key="a.zip#b.txt", path="/x").record_hash()
+
+
+def test_a_warc_pages_http_charset_decodes_a_page_that_declares_none(tmp_path: Path, sqlite_url: str) -> None:
+    text = "Съешь же ещё этих мягких французских булок, да выпей чаю. " * 4
+    body = f"<html><head><title>Булки</title></head><body><p>{text}</p></body></html>".encode("koi8-r")
+    source = tmp_path / "source"
+    source.mkdir()
+    with (source / "ru.warc").open("wb") as out:
+        writer = WARCWriter(out, gzip=False)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=KOI8-R")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record("https://ru.example/", "response", payload=io.BytesIO(body),
+                                                      http_headers=http))
+    run(source, sqlite_url)
+    [record] = current(sqlite_url).values()
+    assert (record["encoding"], record["title"]) == ("koi8_r", "Булки")
+    assert record["text"].startswith(text.strip()[:40])
