@@ -44,6 +44,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -228,6 +229,20 @@ def changed_share(pages: list[tuple[str, bytes]], share: float = 0.01) -> tuple[
     return changed, len(range(step // 2, len(pages), step))
 
 
+def extraction_f1(store: Path, page_name: Callable[[dict[str, Any]], str]) -> float:
+    """F1 of a store's texts against the corpus' expectations (benchmarks/extraction.py's rule);
+    `page_name` maps a record to its page's file name."""
+    from benchmarks.extraction import Score, load_pages, score_page
+    from storage.access import export_records
+
+    texts = {page_name(record): record["text"] for record in export_records(f"sqlite:///{store}")}
+    total = Score()
+    for page in load_pages():
+        found = score_page(texts.get(Path(page.file).name, ""), page)
+        total.tp, total.fn, total.fp = total.tp + found.tp, total.fn + found.fn, total.fp + found.fp
+    return total.f1
+
+
 def end_to_end(workdir: Path, pages: list[tuple[str, bytes]], size_mb: int, repeat: int) -> int:
     """pages/s through `seedflow ingest`, a WARC against files; peak RSS and 1 % re-ingest of a big WARC."""
     from benchmarks.pipeline import child_env, ingest_command, line, measure
@@ -258,6 +273,9 @@ def end_to_end(workdir: Path, pages: list[tuple[str, bytes]], size_mb: int, repe
         print(line(in_warc, f"; {in_warc.outcomes()}"))
         ratio = (as_files.flow_elapsed or as_files.wall) / (in_warc.flow_elapsed or in_warc.wall)
         print(f"  pages/s through a WARC = {ratio:.2f}x the same pages as files (target >= 0.95)")
+        f1_files = extraction_f1(stores / "files0.db", lambda record: record["key"])
+        f1_warc = extraction_f1(stores / "warc0.db", lambda record: record["url"].rsplit("/", 1)[-1] + ".html")
+        print(f"  extraction F1: {f1_files:.4f} as files, {f1_warc:.4f} through the WARC")
 
         big = workdir / f"generated-{size_mb}mb-stable"
         big.mkdir(exist_ok=True)
