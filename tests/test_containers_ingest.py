@@ -314,3 +314,54 @@ def test_a_warc_pages_http_charset_decodes_a_page_that_declares_none(tmp_path: P
     [record] = current(sqlite_url).values()
     assert (record["encoding"], record["title"]) == ("iso8859-2", "Kůň")
     assert record["text"] == text.strip()
+
+
+def test_a_container_that_changes_while_read_is_neither_recorded_nor_pruned(tmp_path: Path, sqlite_url: str) -> None:
+    from storage import containers
+    from storage.session import session_scope
+    from tasks.members import Expansion
+    from tasks.sources import LocalFolder
+    from tasks.store import store_settlements
+
+    source = tmp_path / "source"
+    source.mkdir()
+    path = source / "data.jsonl"
+    write_jsonl(path, records(3))
+    run(source, sqlite_url)
+    write_jsonl(path, records(2, changed=0))  # r0 changed, r2 gone ...
+    status = path.stat()
+    listed = Document(key="data.jsonl", path=str(path), size=status.st_size, mtime_ns=status.st_mtime_ns)
+    expansion = Expansion([listed], LocalFolder(source), sqlite_url, batch_size=1)
+    batches = expansion.batches()
+    first = next(batches)  # the reading stands at r0
+    with path.open("a", encoding="utf-8") as out:  # ... and the file grows while it is read
+        out.write(json.dumps({"id": "r9", "text": prose(9)}) + "\n")
+    settled = [s for batch in [first, *batches] for s in expansion.settled(batch)]
+
+    assert [s.complete for s in settled] == [False]
+    assert store_settlements(settled, sqlite_url, run_id=1, flow_run_id=None) == 0
+    assert current(sqlite_url)["data.jsonl#r2"]["status"] == "active"
+    with session_scope(sqlite_url) as session:
+        assert containers.fingerprints(session)["data.jsonl"].size != path.stat().st_size  # read again next run
+    again = run(source, sqlite_url)
+    assert again["counts"]["containers.read"] == 1
+    assert (again["outcomes"]["deleted"], again["outcomes"]["new"]) == (1, 1)  # r2 gone, r9 new
+
+
+def test_open_stream_refuses_what_read_refuses_and_sees_a_change(tmp_path: Path) -> None:
+    from tasks.sources import ReadError
+    from tasks.sources.local import open_stream
+
+    fifo = tmp_path / "pipe.zip"
+    os.mkfifo(fifo)
+    with pytest.raises(ReadError, match="named pipe"):
+        open_stream(str(fifo))
+    with pytest.raises(ReadError, match="vanished"):
+        open_stream(str(tmp_path / "missing.zip"))
+    path = tmp_path / "grows.warc"
+    path.write_bytes(b"WARC/1.0\r\n")
+    with open_stream(str(path)) as stream:
+        assert stream.file.read() == b"WARC/1.0\r\n" and not stream.moved()
+        with path.open("ab") as out:
+            out.write(b"more")
+        assert stream.moved()
