@@ -80,7 +80,8 @@ def ingest(
     first bytes decide between HTML, text and rejection); `None` means every document
     format's extensions, extension-less files, and containers (`tasks.containers`: .warc,
     .zip, .tar, .gz, .jsonl, .parquet ...), each of whose members is a document keyed
-    `container#member` (`tasks.members`). Files with other extensions are not read at all. Narrowing the list makes previously stored files look deleted.
+    `container#member` (`tasks.members`). Files with other extensions are not read at
+    all. Narrowing the list makes previously stored files look deleted.
     `max_bytes` rejects larger files without reading them; a symlink whose target lies
     outside the source is rejected unless `follow_outside_symlinks`.
     """

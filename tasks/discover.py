@@ -31,6 +31,7 @@ from tasks.sources.base import Source, SourceEntry
 
 # Documents, and the files that hold documents.
 DEFAULT_EXTENSIONS: frozenset[str] = formats.DEFAULT_EXTENSIONS | container_kinds.EXTENSIONS
+_CONTAINER_SUFFIXES = tuple(sorted(container_kinds.EXTENSIONS))
 
 
 def extension_set(extensions: Iterable[str] | None) -> frozenset[str]:
@@ -61,7 +62,7 @@ class Discovery:
 
 def container_name(key: str) -> bool:
     """Whether the name says the file may be a container (its bytes decide when it is read)."""
-    return key.lower().endswith(tuple(container_kinds.EXTENSIONS))
+    return key.lower().endswith(_CONTAINER_SUFFIXES)
 
 
 def held(key: str, holders: set[str] | frozenset[str]) -> bool:
