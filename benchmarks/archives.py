@@ -1,6 +1,7 @@
-"""WARC reading benchmark: members/s and peak RSS of fastwarc, warcio and seedflow's reader.
+"""WARC benchmark: the readers alone, and WARCs through `seedflow ingest` against the same pages as files.
 
     python benchmarks/archives.py [--size-mb N] [--workdir DIR] [--repeat R]
+    python benchmarks/archives.py --end-to-end [--size-mb N] [--workdir DIR] [--repeat R]
 
 Builds two WARCs with warcio, as a crawler writes them (gzip per record; per page a
 `request`, a `response` with HTTP headers and a `metadata` record, after one `warcinfo`):
@@ -16,9 +17,17 @@ needs before extraction. `RSS growth` is the child's peak minus its RSS after im
 `seedflow` is `tasks.containers.read_members` with the default `Limits`: fastwarc plus
 the member checks, names and bounds.
 
-Measurements are a table (`MEASURES`) of child commands; the end-to-end pages/s through
-`seedflow ingest` (a WARC against the same pages as files) joins it once containers are
-wired into the pipeline.
+Measurements are a table (`MEASURES`) of child commands.
+
+`--end-to-end` measures `seedflow ingest` (a subprocess of the CLI, fresh SQLite store,
+against a Prefect server the benchmark starts, as in benchmarks/pipeline.py):
+
+* pages/s of the 200 corpus pages as one WARC against the same pages as 200 files, in
+  the same run, interleaved `--repeat` times, the fastest of each counting; the rate is
+  over the flow's own elapsed time (the summary's), so process start-up is left out;
+* the generated WARC of about N MB: its ingest's peak RSS (largest process, and the
+  process tree), then a re-ingest after 1 % of its records were changed (record ids
+  are derived from the URL, so an unchanged record keeps its member key).
 """
 
 from __future__ import annotations
@@ -28,12 +37,14 @@ import io
 import json
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -50,8 +61,14 @@ def corpus_pages() -> list[tuple[str, bytes]]:
     return [(f"https://corpus.example/{p.stem}", p.read_bytes()) for p in sorted(PAGES.glob("*.html"))]
 
 
-def write_warc(path: Path, pages: Iterator[tuple[str, bytes]]) -> int:
-    """A gzipped WARC of `pages` as a crawler writes it; returns the number of responses."""
+def write_warc(path: Path, pages: Iterator[tuple[str, bytes]], stable_ids: bool = False) -> int:
+    """A gzipped WARC of `pages` as a crawler writes it; returns the number of responses.
+
+    With `stable_ids` a response's WARC-Record-ID is derived from its URL, so writing the
+    WARC again with a few pages changed keeps the others' member keys (a recrawl would not).
+    """
+    import uuid
+
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -65,7 +82,9 @@ def write_warc(path: Path, pages: Iterator[tuple[str, bytes]]) -> int:
                                                           http_headers=request))
             http = StatusAndHeaders("200 OK", [("Content-Type", "text/html"),
                                                ("Content-Length", str(len(body)))], protocol="HTTP/1.1")
-            response = writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http)
+            headers = {"WARC-Record-ID": f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, url)}>"} if stable_ids else None
+            response = writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http,
+                                                 warc_headers_dict=headers)
             writer.write_record(response)
             metadata = writer.create_warc_record(url, "metadata", payload=io.BytesIO(b"fetchTimeMs: 12\r\n"),
                                                  warc_content_type="application/warc-fields")
@@ -193,17 +212,110 @@ def report(label: str, path: Path, repeat: int) -> dict[str, dict[str, float]]:
     return results
 
 
+_PARAGRAPH = re.compile(rb"<p[\s>].*?</p>", re.IGNORECASE | re.DOTALL)
+
+
+def changed_share(pages: Iterator[tuple[str, bytes]], share: float = 0.01) -> Iterator[tuple[str, bytes]]:
+    """The pages with every 1/share-th one's longest paragraph corrected.
+
+    The longest paragraph is the one most likely inside the article: a paragraph added
+    next to `<body>` is boilerplate to the extractor, and its page's text would not change.
+    """
+    step = max(1, round(1 / share))
+    for index, (url, body) in enumerate(pages):
+        paragraphs = list(_PARAGRAPH.finditer(body)) if index % step == step // 2 else []
+        if paragraphs:
+            at = max(paragraphs, key=lambda m: m.end() - m.start()).end() - len(b"</p>")
+            body = body[:at] + f" (Corrected on re-crawl {index}.)".encode() + body[at:]
+        yield url, body
+
+
+def extraction_f1(store: Path, page_name: Callable[[dict[str, Any]], str]) -> float:
+    """F1 of a store's texts against the corpus' expectations (benchmarks/extraction.py's rule);
+    `page_name` maps a record to its page's file name."""
+    from benchmarks.extraction import Score, load_pages, score_page
+    from storage.access import export_records
+
+    texts = {page_name(record): record["text"] for record in export_records(f"sqlite:///{store}")}
+    total = Score()
+    for page in load_pages():
+        found = score_page(texts.get(Path(page.file).name, ""), page)
+        total.tp, total.fn, total.fp = total.tp + found.tp, total.fn + found.fn, total.fp + found.fp
+    return total.f1
+
+
+def end_to_end(workdir: Path, pages: list[tuple[str, bytes]], size_mb: int, repeat: int) -> int:
+    """pages/s through `seedflow ingest`, a WARC against files; peak RSS and 1 % re-ingest of a big WARC."""
+    from benchmarks.pipeline import child_env, ingest_command, line, measure
+    from flows.server import local_server
+
+    files = workdir / "pages-as-files"
+    shutil.rmtree(files, ignore_errors=True)
+    files.mkdir(parents=True)
+    for url, body in pages:
+        (files / f"{url.rsplit('/', 1)[-1]}.html").write_bytes(body)
+    one_warc = workdir / "pages-as-warc"
+    shutil.rmtree(one_warc, ignore_errors=True)
+    one_warc.mkdir()
+    write_warc(one_warc / "corpus.warc.gz", iter(pages), stable_ids=True)
+    stores = workdir / "stores"
+    shutil.rmtree(stores, ignore_errors=True)
+    stores.mkdir()
+    print("  starting a Prefect server …", file=sys.stderr, flush=True)
+    with local_server(workdir / "prefect-server") as server:
+        env = child_env(workdir / "prefect-home", server["PREFECT_API_URL"])
+        measure("warm-up", ingest_command(files, stores / "warm.db"), len(pages), env)
+        runs = [(measure("200 pages as files", ingest_command(files, stores / f"files{i}.db"), len(pages), env),
+                 measure("200 pages in one WARC", ingest_command(one_warc, stores / f"warc{i}.db"), len(pages), env))
+                for i in range(repeat)]
+        as_files, in_warc = (min(group, key=lambda m: m.flow_elapsed or m.wall) for group in zip(*runs))
+        print(f"corpus pages through seedflow ingest (best of {repeat}):")
+        print(line(as_files, f"; {as_files.outcomes()}"))
+        print(line(in_warc, f"; {in_warc.outcomes()}"))
+        ratio = (as_files.flow_elapsed or as_files.wall) / (in_warc.flow_elapsed or in_warc.wall)
+        print(f"  pages/s through a WARC = {ratio:.2f}x the same pages as files (target >= 0.95)")
+        f1_files = extraction_f1(stores / "files0.db", lambda record: record["key"])
+        f1_warc = extraction_f1(stores / "warc0.db", lambda record: record["url"].rsplit("/", 1)[-1] + ".html")
+        print(f"  extraction F1: {f1_files:.4f} as files, {f1_warc:.4f} through the WARC")
+
+        big = workdir / f"generated-{size_mb}mb-stable"
+        big.mkdir(exist_ok=True)
+        warc = big / "generated.warc.gz"
+        # Generated lazily: pages held here would count in every child's ru_maxrss, which
+        # Linux carries over from the parent across fork and exec.
+        count = write_warc(warc, generated_pages(pages, size_mb * 2**20), stable_ids=True)
+        size = warc.stat().st_size / 2**20
+        first = measure(f"generated WARC ({size:,.0f} MB, {count:,} pages)",
+                        ingest_command(big, stores / "big.db"), count, env)
+        print(f"generated WARC, {size:,.0f} MB on disk, {count:,} pages of HTML:")
+        print(line(first, f"; {first.outcomes()}"))
+        unchanged = measure("re-ingest, unchanged", ingest_command(big, stores / "big.db"), count, env)
+        print(line(unchanged, f"; {unchanged.outcomes()}"))
+        write_warc(warc, changed_share(generated_pages(pages, size_mb * 2**20)), stable_ids=True)
+        changed = len(range(50, count, 100))
+        again = measure(f"re-ingest, {changed} records changed", ingest_command(big, stores / "big.db"), count, env)
+        print(line(again, f"; {again.outcomes()}"))
+        warc.unlink()  # the next run writes it afresh, unchanged
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=200, help="size of the generated WARC's HTML (default 200)")
     parser.add_argument("--workdir", type=Path, help="keep the WARCs here (default: a temporary folder)")
     parser.add_argument("--repeat", type=int, default=2, help="runs per reader; the fastest counts (default 2)")
+    parser.add_argument("--end-to-end", action="store_true", help="measure `seedflow ingest` instead of the readers")
     parser.add_argument("--child", nargs=2, metavar=("READER", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child[0], Path(args.child[1]))
         return 0
     pages = corpus_pages()
+    if args.end_to_end:
+        with tempfile.TemporaryDirectory(prefix="seedflow-archives-") as scratch:
+            workdir = args.workdir or Path(scratch)
+            workdir.mkdir(parents=True, exist_ok=True)
+            return end_to_end(workdir, pages, args.size_mb, args.repeat)
     with tempfile.TemporaryDirectory(prefix="seedflow-archives-") as scratch:
         workdir = args.workdir or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)

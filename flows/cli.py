@@ -436,7 +436,8 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--dask-address", help="run the CPU-bound stages on this Dask scheduler (tcp://HOST:PORT)")
     ingest.add_argument(
         "--extension", dest="extensions", action="append",
-        help="ingest files with this extension (repeatable; '' for none; default .txt .text .md .markdown .html .htm .xhtml and none)",
+        help="ingest files with this extension (repeatable; '' for none; default: every document format's, "
+             "none, and containers: .warc .zip .tar .tgz .gz .bz2 .xz .zst .jsonl .ndjson .json .parquet)",
     )
     ingest.add_argument("--max-bytes", type=int, help="reject larger files unread")
     ingest.add_argument("--settle-seconds", type=float, help="leave files modified this recently for the next run")

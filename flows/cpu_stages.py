@@ -19,7 +19,6 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 from prefect.utilities.annotations import quote
 
-from storage.record import Document
 from tasks.batch import Batch
 
 Configure = Callable[[Task[..., Any], str], Task[..., Any]]
@@ -46,7 +45,7 @@ def _passing(runner: TaskRunner[Any] | None) -> Callable[[Batch], Any]:
 
 
 def process(
-    numbered: Iterator[tuple[int, list[Document]]],
+    numbered: Iterator[tuple[int, Batch]],
     total: int,
     configured: Configure,
     account: Account,
@@ -58,8 +57,7 @@ def process(
     options = [extract_options or {}, {}, {}]
     passing = _passing(runner)
     if runner is None:
-        for number, documents in numbered:
-            batch = Batch(documents)
+        for number, batch in numbered:
             for stage, extra in zip(stages(), options):
                 began = time.perf_counter()
                 batch = configured(stage, f"{stage.name}[{number}/{total}]")(passing(batch), **extra)
@@ -80,10 +78,10 @@ def process(
     wanted = 1
     while True:
         while len(in_flight) + len(finished) < 2 * max(workers, 1):
-            number, documents = next(upcoming, (0, []))
-            if not number:
+            number, batch = next(upcoming, (0, None))
+            if batch is None:
                 break
-            start(number, 0, Batch(documents))
+            start(number, 0, batch)
         if wanted in finished:
             yield wanted, finished.pop(wanted)
             wanted += 1

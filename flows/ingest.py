@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from itertools import chain
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -31,8 +32,9 @@ from tasks.dedupe import dedupe_task
 from tasks.discover import Selection, discover_task, extension_set
 from storage.record import Document
 from tasks.batch import Batch
+from tasks.members import Expansion
 from tasks.sources import open_source
-from tasks.store import store_deletions_task, store_task
+from tasks.store import store_deletions_task, store_settlements_task, store_task
 
 
 def _run_name() -> str:
@@ -41,11 +43,11 @@ def _run_name() -> str:
     return f"ingest-{Path(source).name or 'root'}-{stamp}"
 
 
-def _batches(documents: list[Document], size: int) -> Iterator[list[Document]]:
+def _batches(documents: list[Document], size: int) -> Iterator[Batch]:
     """Hand out batches while dropping the flow's own reference to each, so memory stays flat."""
     documents.reverse()
     while documents:
-        yield [documents.pop() for _ in range(min(size, len(documents)))]
+        yield Batch([documents.pop() for _ in range(min(size, len(documents)))])
 
 
 @flow(name="ingest", flow_run_name=_run_name, persist_result=False)
@@ -78,9 +80,11 @@ def ingest(
     its submission to its result.)
 
     `extensions` lists the file extensions to ingest (`""` for files without one, whose
-    first bytes decide between HTML, text and rejection); `None` means .txt .text .md
-    .markdown .html .htm .xhtml and extension-less files. Files with other extensions
-    are not read at all. Narrowing the list makes previously stored files look deleted.
+    first bytes decide between HTML, text and rejection); `None` means every document
+    format's extensions, extension-less files, and containers (`tasks.containers`: .warc,
+    .zip, .tar, .gz, .jsonl, .parquet ...), each of whose members is a document keyed
+    `container#member` (`tasks.members`). Files with other extensions are not read at
+    all. Narrowing the list makes previously stored files look deleted.
     `max_bytes` rejects larger files without reading them; a symlink whose target lies
     outside the source is rejected unless `follow_outside_symlinks`.
     """
@@ -133,10 +137,15 @@ def _ingest(settings: Settings, options: IngestOptions) -> dict[str, Any]:
             )
             account(discover_task, began, 1, discovery.seen)
             report.counts["unchanged"] += discovery.unchanged
-            total = -(-len(discovery.documents) // options.batch_size)
+            # Each container to read counts as one batch here: how many members it holds is
+            # known only once it is read.
+            total = -(-len(discovery.documents) // options.batch_size) + len(discovery.containers)
             progress = Progress(total)
-            logger.info("%d files found, %d to read, %d deleted", discovery.seen, len(discovery.documents), len(discovery.deleted))
-            numbered = enumerate(_batches(discovery.documents, options.batch_size), start=1)
+            logger.info("%d files found, %d to read, %d containers to read, %d deleted", discovery.seen,
+                        len(discovery.documents), len(discovery.containers), len(discovery.deleted))
+            expansion = Expansion(discovery.containers, origin, url, options.batch_size, options.force,
+                                  options.settle_seconds, discovery.shadowed)
+            numbered = enumerate(chain(_batches(discovery.documents, options.batch_size), expansion.batches()), start=1)
             extract_options = {
                 "source": origin, "max_bytes": options.max_bytes, "settle_seconds": options.settle_seconds,
                 "max_seconds": options.max_seconds,
@@ -146,11 +155,20 @@ def _ingest(settings: Settings, options: IngestOptions) -> dict[str, Any]:
                 batch = run(dedupe_task, f"dedupe[{number}/{total}]", batch, url)
                 batch = run(store_task, f"store[{number}/{total}]", batch, url, run_id, flow_run_id)
                 report.counts.update(batch.counts)
-                progress.advance(number)
+                settled = expansion.settled(batch)
+                if settled:
+                    began = time.perf_counter()
+                    label = f"store-containers[{number}/{total}]"
+                    deleted = configured(store_settlements_task, label)(settled, url, run_id, flow_run_id)
+                    account(store_settlements_task, began, 1, len(settled))
+                    report.counts["deleted"] += deleted
+                progress.advance(min(number, total))
                 logger.info("batch %d/%d stored", number, total)
-            if discovery.deleted:
+            if discovery.deleted or discovery.vanished_containers:
                 began = time.perf_counter()
-                deleted = configured(store_deletions_task, "store-deletions")(discovery.deleted, url, run_id, flow_run_id)
+                deleted = configured(store_deletions_task, "store-deletions")(
+                    discovery.deleted, url, run_id, flow_run_id, discovery.vanished_containers
+                )
                 account(store_deletions_task, began, 1, len(discovery.deleted))
                 report.counts["deleted"] += deleted
             status = RunStatus.COMPLETED

@@ -103,6 +103,26 @@ class DocumentVersion(Base):
     document: Mapped[DocumentRow] = relationship(back_populates="versions")
 
 
+class ContainerRow(Base):
+    """The fingerprint of a container file (WARC, ZIP, TAR, dataset) as of its last complete reading.
+
+    Its members are documents of their own, keyed `container#member`; the container
+    is no document, so its fingerprint lives here: discovery skips a container whose
+    size and mtime match, unopened, and keeps its members as they are. `damage` is what
+    ended that reading early, if anything (its members after the damage are unread).
+    """
+
+    __tablename__ = "containers"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    damage: Mapped[str | None] = mapped_column(Text)
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class RejectedFile(Base):
     __tablename__ = "rejected_files"
     __table_args__ = (UniqueConstraint("run_id", "key"),)

@@ -18,12 +18,15 @@ from storage.status import Status
 if TYPE_CHECKING:
     from storage.models import DocumentVersion
 
-# Stored together as a version's `meta` and exported as top-level fields.
-METADATA_FIELDS = ("format", "encoding", "author", "canonical_url", "language_hint")
-# Metadata only some documents carry (paged formats' page count). Each is hashed only when
-# set, so adding one here leaves every stored document's identity unchanged: a forced
-# re-ingest does not rewrite a corpus because the record gained a field.
-OPTIONAL_FIELDS = ("pages",)
+# Stored together as a version's `meta` and exported as top-level fields. `url` (a WARC
+# member's WARC-Target-URI, a dataset record's `url`) and `container` (the key of the
+# container a member came from) are set only for members of containers; `pages` only for
+# paged formats.
+METADATA_FIELDS = ("format", "encoding", "author", "canonical_url", "language_hint", "url", "container", "pages")
+# Recorded fields added after documents were first stored: `record_hash` covers each one
+# only when it is set, so a document stored before the field existed (where it is None)
+# keeps its hash, and a re-ingest or `--force` does not rewrite every stored document.
+OPTIONAL_FIELDS = frozenset(("url", "container", "pages"))
 # What a version's identity is made of: a re-ingest that changes none of these writes
 # nothing. File fingerprints (size, mtime, sha256) and pipeline state are left out on
 # purpose: touching a file, or re-reading it, is not a new version of the document.
@@ -57,6 +60,8 @@ class Document:
     author: str | None = None
     canonical_url: str | None = None
     language_hint: str | None = None
+    url: str | None = None
+    container: str | None = None
     pages: int | None = None
     text: str = ""
     content_hash: str | None = None
@@ -84,9 +89,16 @@ class Document:
         self.content_hash = None
 
     def record_hash(self) -> str:
-        """Hash of the recorded fields, so an unchanged re-ingest writes nothing."""
-        payload = {name: getattr(self, name) for name in RECORDED_FIELDS}
-        payload.update((name, getattr(self, name)) for name in OPTIONAL_FIELDS if getattr(self, name) is not None)
+        """Hash of the recorded fields, so an unchanged re-ingest writes nothing.
+
+        An `OPTIONAL_FIELDS` field that is None is left out of the hash, not hashed as
+        null: documents stored before it existed keep the hash they were stored with.
+        """
+        payload = {
+            name: value
+            for name in RECORDED_FIELDS
+            if (value := getattr(self, name)) is not None or name not in OPTIONAL_FIELDS
+        }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -110,7 +122,7 @@ def version_values(
         near_duplicate_of=doc.near_duplicate_of,
         similarity=doc.similarity,
         error=doc.error,
-        meta={name: getattr(doc, name) for name in (*METADATA_FIELDS, *OPTIONAL_FIELDS)},
+        meta={name: getattr(doc, name) for name in METADATA_FIELDS},
         file_sha256=doc.file_sha256,
         size=doc.size,
         mtime_ns=doc.mtime_ns,
@@ -137,7 +149,7 @@ def document_from_version(key: str, version: DocumentVersion) -> Document:
         duplicate_of=version.duplicate_of,
         near_duplicate_of=version.near_duplicate_of,
         similarity=version.similarity,
-        **{name: version.meta.get(name) for name in (*METADATA_FIELDS, *OPTIONAL_FIELDS)},
+        **{name: version.meta.get(name) for name in METADATA_FIELDS},
     )
 
 
@@ -163,7 +175,7 @@ def export_record(version: DocumentVersion, key: str) -> dict[str, Any]:
         "near_duplicate_of": version.near_duplicate_of,
         "similarity": version.similarity,
         "error": version.error,
-        **dict.fromkeys(OPTIONAL_FIELDS),
+        **{name: None for name in METADATA_FIELDS},
         **version.meta,
         "file_sha256": version.file_sha256,
         "ingested_at": utc(version.ingested_at).isoformat(),

@@ -92,9 +92,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
     return _decode(data, declared=None)
 
 
-def decode_html(data: bytes) -> tuple[str, str]:
-    """Decode an HTML page, honouring its own charset declaration when the bytes fit it."""
-    return _decode(data, declared=declared_charset(data))
+def decode_html(data: bytes, charset: str | None = None) -> tuple[str, str]:
+    """Decode an HTML page, honouring its own charset declaration when the bytes fit it, or
+    else `charset`, one declared outside the page (the HTTP Content-Type of a WARC record)."""
+    return _decode(data, declared=declared_charset(data) or (charset.lower() if charset else None))
 
 
 def declared_charset(data: bytes) -> str | None:

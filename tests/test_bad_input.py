@@ -64,9 +64,11 @@ def zip_bytes() -> bytes:
         (b"\xef\xbb\xbf", "empty file"),
         (b" \n\t \r\n", "file holds only whitespace"),
         (" \n \u3000\n".encode("utf-16"), "file holds only whitespace"),
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "binary file (PDF)"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file (PNG image)"),
-        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "binary file (JPEG image)"),
+        # PDFs and images are read by their formats since issue 15, whatever the name says:
+        # a truncated one is rejected by that format's reader.
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "corrupt PDF: data format error"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "corrupt image: Truncated File Read"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "corrupt image: Truncated File Read"),
         (zip_bytes(), "binary file (ZIP archive)"),
         (gzip.compress(STORY.encode()), "binary file (gzip archive)"),
         (STORY.encode() + b"\x00\x01\x02" * 64 + STORY.encode(), "binary file (NUL bytes)"),
@@ -192,8 +194,8 @@ def test_a_batch_of_bad_files_is_stored_with_reasons(tmp_path: Path, db_url: str
     assert reasons == {
         "empty.txt": "empty file",
         "blank.md": "file holds only whitespace",
-        "scan.txt": "binary file (PDF)",
-        "photo": "binary file (PNG image)",
+        "scan.txt": "corrupt PDF: data format error",
+        "photo": "corrupt image: not a readable image",
         "nul.txt": "binary file (NUL bytes)",
         "big.txt": f"file too large: {limit + 1} bytes (limit {limit})",
         "undecodable.txt": "undecodable: no known text encoding fits these bytes",

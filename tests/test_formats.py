@@ -135,13 +135,16 @@ def test_walk_takes_configured_extensions_and_extensionless_files(tmp_path: Path
     def walk(folder: Path, extensions: frozenset[str] = DEFAULT_EXTENSIONS) -> list[SourceEntry]:
         return list(LocalFolder(folder).entries(extensions))
 
-    assert sorted(d.key for d in walk(tmp_path)) == ["README", "a.txt", "b.md", "c.markdown", "d.xhtml", "e.HTM"]
+    # .pdf is a default extension since issue 15; images (.png) are read only when asked for.
+    assert sorted(d.key for d in walk(tmp_path)) == ["README", "a.txt", "b.md", "c.markdown", "d.xhtml", "e.HTM", "g.pdf"]
     assert sorted(d.key for d in walk(tmp_path, extension_set(["CSV", ".md"]))) == ["b.md", "h.csv"]
     assert sorted(d.key for d in walk(tmp_path, extension_set([".txt", ""]))) == ["README", "a.txt"]
 
 
 def test_extension_set_normalises() -> None:
-    assert extension_set(None) == DEFAULT_EXTENSIONS
+    from tasks import containers, discover
+
+    assert extension_set(None) == discover.DEFAULT_EXTENSIONS == DEFAULT_EXTENSIONS | containers.EXTENSIONS
     assert extension_set(["TXT", ".Md", " html ", ""]) == frozenset({".txt", ".md", ".html", ""})
 
 
@@ -168,7 +171,7 @@ def test_flow_reads_each_format_and_sniffs_extensionless_files(tmp_path: Path, s
     assert (records["SAVED_PAGE"]["format"], records["SAVED_PAGE"]["encoding"]) == ("html", "utf-16-le")
     assert records["SAVED_PAGE"]["title"] == "Saved"
     assert records["scan"]["status"] == "rejected"
-    assert {r["key"]: r["reason"] for r in report["rejected"]} == {"scan": "binary file (PDF)"}
+    assert {r["key"]: r["reason"] for r in report["rejected"]} == {"scan": "corrupt PDF: data format error"}
 
 
 def test_flow_ingests_only_the_extensions_asked_for(tmp_path: Path, sqlite_url: str) -> None:

@@ -54,11 +54,26 @@ __all__ = [
 ]
 
 
-def format_for(name: str, data: bytes) -> FileFormat:
-    """The format that reads `data`; `Rejected("binary file (…)")` for a binary kind none reads."""
+# Types a container declares for a member (a WARC's HTTP Content-Type, a dataset's text field).
+DECLARED: dict[str, FileFormat] = {
+    "text/html": html.FORMAT,
+    "application/xhtml+xml": html.FORMAT,
+    "text/plain": text.FORMAT,
+}
+
+
+def format_for(name: str, data: bytes, content_type: str | None = None) -> FileFormat:
+    """The format that reads `data`; `Rejected("binary file (…)")` for a binary kind none reads.
+
+    A `content_type` the bytes' container declares picks the textual format where the
+    bytes are not binary (a WARC page named by its record id has no extension to go by).
+    """
     for candidate in FORMATS:
         if candidate.binary and candidate.sniff(data):
             return candidate
+    declared = DECLARED.get(content_type or "")
+    if declared is not None and not binary_kind(data):
+        return declared
     extension = os.path.splitext(name)[1].lower()
     named = next((f for f in FORMATS if f.claims(extension)), None)
     kind = binary_kind(data)

@@ -38,7 +38,7 @@ def extract(data: bytes, hints: Hints) -> Extracted:
     from tasks.html.text import extract_html
     from tasks.repair import repair
 
-    text, encoding = decoded(data, html=True)
+    text, encoding = decoded(data, html=True, charset=hints.charset)
     try:
         page = extract_html(text)
     except Exception as error:  # noqa: BLE001 - any parser failure is this page's problem only

@@ -10,10 +10,11 @@ from tasks.decode import UndecodableError, decode_html, decode_text
 from tasks.formats.base import Rejected
 
 
-def decoded(data: bytes, html: bool = False) -> tuple[str, str]:
-    """The text and the codec name it was decoded with; `html` honours the page's own declaration."""
+def decoded(data: bytes, html: bool = False, charset: str | None = None) -> tuple[str, str]:
+    """The text and the codec name it was decoded with; `html` honours the page's own
+    declaration, then `charset`, a declaration from outside the bytes."""
     try:
-        text, encoding = decode_html(data) if html else decode_text(data)
+        text, encoding = decode_html(data, charset) if html else decode_text(data)
     except UndecodableError as error:
         raise Rejected(str(error)) from None
     if not text.strip():

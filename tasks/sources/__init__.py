@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tasks.sources.base import EntryChanging, ReadError, Snapshot, Source, SourceEntry, SourceUnavailable
+from tasks.sources.base import EntryChanging, ReadError, Snapshot, Source, SourceEntry, SourceUnavailable, Stream
 from tasks.sources.local import LocalFolder
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Source",
     "SourceEntry",
     "SourceUnavailable",
+    "Stream",
     "is_url",
     "open_source",
 ]

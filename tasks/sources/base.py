@@ -9,9 +9,10 @@ Reading returns a snapshot: bytes that belong to one consistent state of the ent
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from types import TracebackType
+from typing import BinaryIO, Protocol
 
 
 class ReadError(OSError):
@@ -55,6 +56,26 @@ class Snapshot:
     mtime_ns: int
 
 
+@dataclass
+class Stream:
+    """An entry opened for one pass by a streaming reader (a container, read but never held whole).
+
+    `size` and `mtime_ns` are the entry's when it was opened; `moved()` tells whether it
+    changed since, so a reader compares once its pass is done and discards a torn one.
+    """
+
+    file: BinaryIO
+    size: int
+    mtime_ns: int
+    moved: Callable[[], bool]
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.file.close()
+
+
 class Source(Protocol):
     """A document source. Implementations are picklable (worker processes read too)."""
 
@@ -76,4 +97,10 @@ class Source(Protocol):
         """The entry's bytes, at most `max_bytes` of them (`ReadError` beyond, unread where
         the size is known first); `EntryChanging` when no consistent read was possible or
         the entry changed less than `settle_seconds` ago."""
+        ...
+
+    def open(self, entry: SourceEntry, settle_seconds: float = 0.0) -> Stream:
+        """The entry as a binary file for one forward pass, with no size limit (the reader
+        bounds what it takes out); seekable where the backend allows it. `ReadError` and
+        `EntryChanging` as for `read`."""
         ...

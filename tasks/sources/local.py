@@ -13,10 +13,11 @@ import os
 import stat
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.sources.base import EntryChanging, ReadError, Snapshot, SourceEntry, SourceUnavailable
+from tasks.sources.base import EntryChanging, ReadError, Snapshot, SourceEntry, SourceUnavailable, Stream
 
 # Opening never blocks (a FIFO would wait for a writer) and never adopts a terminal.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -92,6 +93,9 @@ class LocalFolder:
     def read(self, entry: SourceEntry, max_bytes: int, settle_seconds: float = 0.0) -> Snapshot:
         return read_snapshot(entry.location, max_bytes, settle_seconds)
 
+    def open(self, entry: SourceEntry, settle_seconds: float = 0.0) -> Stream:
+        return open_stream(entry.location, settle_seconds)
+
 
 def file_key(root: Path, path: str) -> str:
     """The path relative to `root`, `/`-separated, faithful to the name's bytes.
@@ -118,7 +122,7 @@ def read_snapshot(path: str, max_bytes: int, settle_seconds: float = 0.0, attemp
     modified less than `settle_seconds` ago: a writer pausing between two chunks leaves a
     file that stands still while read and is still half-written.
     """
-    try:
+    with _read_errors(path):
         _check(os.stat(path), max_bytes)
         for _ in range(attempts):
             descriptor = os.open(path, _OPEN_FLAGS)
@@ -133,6 +137,39 @@ def read_snapshot(path: str, max_bytes: int, settle_seconds: float = 0.0, attemp
                 if time.time_ns() - after.st_mtime_ns < settle_seconds * 1e9:
                     break
                 return Snapshot(data, after.st_size, after.st_mtime_ns)
+    raise EntryChanging(path)
+
+
+def open_stream(path: str, settle_seconds: float = 0.0) -> Stream:
+    """The regular file at `path`, open for a streaming reader, with the same refusals as
+    `read_snapshot` but no size limit; `moved()` compares the open file's size and mtime
+    with those it had when opened."""
+    with _read_errors(path):
+        _check(os.stat(path), None)
+        descriptor = os.open(path, _OPEN_FLAGS)
+        handle = open(descriptor, "rb")
+        try:
+            before = os.fstat(descriptor)
+            _check(before, None)
+        except BaseException:
+            handle.close()
+            raise
+        if time.time_ns() - before.st_mtime_ns < settle_seconds * 1e9:
+            handle.close()
+            raise EntryChanging(path)
+
+        def moved() -> bool:
+            now = os.fstat(descriptor)
+            return (now.st_size, now.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
+
+        return Stream(handle, before.st_size, before.st_mtime_ns, moved)
+
+
+@contextmanager
+def _read_errors(path: str) -> Iterator[None]:
+    """OS errors of reading `path` as `ReadError`s whose message is the rejection reason."""
+    try:
+        yield
     except FileNotFoundError:
         if os.path.islink(path):
             raise ReadError("broken symlink: its target does not exist") from None
@@ -145,12 +182,11 @@ def read_snapshot(path: str, max_bytes: int, settle_seconds: float = 0.0, attemp
         if error.errno == errno.ELOOP:
             raise ReadError("symlink loop") from None
         raise ReadError(f"unreadable: {error.strerror or error}") from None
-    raise EntryChanging(path)
 
 
-def _check(status: os.stat_result, max_bytes: int) -> None:
+def _check(status: os.stat_result, max_bytes: int | None) -> None:
     if not stat.S_ISREG(status.st_mode):
         kind = next((name for test, name in _FILE_TYPES if test(status.st_mode)), "special file")
         raise ReadError(f"not a regular file ({kind})")
-    if status.st_size > max_bytes:
+    if max_bytes is not None and status.st_size > max_bytes:
         raise ReadError(f"file too large: {status.st_size} bytes (limit {max_bytes})")

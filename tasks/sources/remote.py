@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import fsspec
 from fsspec.core import split_protocol
 
-from tasks.sources.base import EntryChanging, ReadError, Snapshot, SourceEntry, SourceUnavailable
+from tasks.sources.base import EntryChanging, ReadError, Snapshot, SourceEntry, SourceUnavailable, Stream
 from tasks.sources.filesystem import FilesystemBackend, Listed
 from tasks.sources.retry import RetriesExhausted, describe, retrying
 
@@ -44,6 +45,10 @@ class Backend(Protocol):
     def list(self) -> Iterator[Listed]: ...
 
     def read(self, entry: SourceEntry, max_bytes: int, settle_seconds: float) -> Snapshot: ...
+
+
+# The largest container object read from a remote source (see `RemoteSource.open`).
+CONTAINER_BYTES = 2 << 30
 
 
 def redact(url: str) -> str:
@@ -137,6 +142,19 @@ class RemoteSource:
                 etag=item.etag,
                 rejected="symlink on a remote source is not followed" if item.symlink else None,
             )
+
+    def open(self, entry: SourceEntry, settle_seconds: float = 0.0) -> Stream:
+        """A container object for one pass: downloaded once (the same checked, retried read
+        as `read`) into a temporary file, which is seekable for ZIP and Parquet readers.
+
+        The download passes through memory whole, so a container is bounded by
+        `CONTAINER_BYTES` here, unlike a local one, which is streamed from disk.
+        """
+        snapshot = self.read(entry, CONTAINER_BYTES, settle_seconds)
+        spooled = tempfile.TemporaryFile()
+        spooled.write(snapshot.data)
+        spooled.seek(0)
+        return Stream(spooled, snapshot.size, snapshot.mtime_ns, lambda: False)
 
     def read(self, entry: SourceEntry, max_bytes: int, settle_seconds: float = 0.0) -> Snapshot:
         """The entry's bytes, downloaded once, as they were when listed.
