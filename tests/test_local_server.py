@@ -88,7 +88,11 @@ def test_ingest_starts_the_local_server_reuses_it_and_server_stop_ends_it(source
 
 
 def test_ephemeral_keeps_the_temporary_api(source: Path, tmp_path: Path, sqlite_url: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL",)} | {"SEEDFLOW_EPHEMERAL": "1"}
+    # A Prefect home of its own: the temporary API's database in ~/.prefect may have been
+    # migrated by another Prefect version on this machine.
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL",)} | {
+        "SEEDFLOW_EPHEMERAL": "1", "PREFECT_HOME": str(tmp_path / "prefect-home"),
+    }
     done = _seedflow(env, tmp_path, "ingest", "--source", str(source), "--db", sqlite_url, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "run: " not in done.stdout
